@@ -1,0 +1,7 @@
+"""`python -m feedkit` runs the command-line interface."""
+
+import sys
+
+from feedkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,290 @@
+"""Article file -> language entries (front matter, sections, source link).  Pure but for `read_article`.
+
+Markdown is *not* rendered here: an entry carries its section's Markdown, and only entries that
+are published get rendered (render.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from feedkit.dates import parse_date
+from feedkit.discover import FoundFile
+from feedkit.errors import ArticleError
+from feedkit.lang import detect_lang, normalize_lang, primary_lang
+from feedkit.matter import Matter, MatterError, decode, split_matter
+from feedkit.model import ArticleOptions, Entry
+from feedkit.sections import Section, find_source_link, split_sections, strip_headline, summarize
+from feedkit.urls import DEFAULT_RULES, UrlRules, absolute_http_url, canonical_url
+
+_TITLE_WIDTH = 160
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleFile:
+    """The bytes of one article file and where they came from."""
+
+    path: Path  # as shown in messages
+    rel: str  # path inside its source folder (POSIX)
+    data: bytes
+    mtime: datetime  # aware UTC
+    source: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedArticle:
+    """What one file yields: an entry per language section, and warnings (file still used)."""
+
+    entries: tuple[Entry, ...] = ()
+    warnings: tuple[str, ...] = ()
+    draft: bool = False
+
+
+def read_article(found: FoundFile, *, source: str = "", priority: int = 0) -> ArticleFile:
+    """Read a file's bytes (the only I/O here), refusing what is plainly not an article."""
+    try:
+        with open(found.path, "rb") as handle:
+            data = handle.read(found.size + 1 if found.size else -1)
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
+        raise ArticleError(found.path, f"cannot read: {reason}") from exc
+    mtime = datetime.fromtimestamp(found.mtime_ns / 1e9, UTC)
+    return ArticleFile(
+        path=found.path, rel=found.rel, data=data, mtime=mtime, source=source, priority=priority
+    )
+
+
+def parse_article(
+    article: ArticleFile,
+    options: ArticleOptions = ArticleOptions(),
+    rules: UrlRules = DEFAULT_RULES,
+    tz: tzinfo = UTC,
+) -> ParsedArticle:
+    """One article file's bytes into language entries; ArticleError when it cannot be used."""
+    if len(article.data) > options.max_file_size:
+        raise ArticleError(
+            article.path, f"file is {len(article.data)} bytes, over the {options.max_file_size} limit"
+        )
+    try:
+        matter = split_matter(decode(article.data, options.encoding))
+    except MatterError as exc:
+        raise ArticleError(article.path, str(exc), line=exc.line) from exc
+    return _Reader(article, matter, options, rules, tz).read()
+
+
+class _Reader:
+    """Turns one decoded article into entries, collecting warnings on the way."""
+
+    def __init__(
+        self,
+        article: ArticleFile,
+        matter: Matter,
+        options: ArticleOptions,
+        rules: UrlRules,
+        tz: tzinfo,
+    ) -> None:
+        self.article, self.fields, self.body = article, matter.fields, matter.body
+        self.options, self.rules, self.tz = options, rules, tz
+        self.warnings: list[str] = []
+
+    def fail(self, message: str, line: int | None = 2) -> ArticleError:
+        return ArticleError(self.article.path, message, line=line)
+
+    def read(self) -> ParsedArticle:
+        if _truthy(self.fields.get("draft")):
+            return ParsedArticle(draft=True)
+        if not self.body.strip():
+            raise self.fail("no body after the front matter" if self.fields else "empty file", None)
+        published, updated = self._dates()
+        link = self._link()
+        key, group_id = self._identity(link)
+        title = self._text("title")
+        description = self._text("description") or self._text("summary")
+        common: dict[str, Any] = {
+            "key": key,
+            "link": link,
+            "published": published,
+            "updated": updated,
+            "authors": self._names("author", "authors"),
+            "tags": self._names("tags", "categories", split_commas=True),
+            "image": self._image(link),
+            "source": self.article.source,
+            "priority": self.article.priority,
+            "group_id": group_id,
+            "origin": str(self.article.path),
+        }
+        sections = self._sections()
+        single = len(sections) == 1  # then the front matter speaks for it, whatever its language
+        entries = [
+            self._entry(section, title, description, single=single, common=common)
+            for section in sections
+        ]
+        if not entries:
+            raise self.fail("no text in the body (only links or separators)", None)
+        return ParsedArticle(entries=tuple(entries), warnings=tuple(self.warnings))
+
+    def _entry(
+        self,
+        section: Section,
+        title: str,
+        description: str,
+        *,
+        single: bool,
+        common: dict[str, Any],
+    ) -> Entry:
+        lang = section.lang
+        own_title = title if title and (single or _lang_of(title) == lang) else None
+        headed = strip_headline(section.text, own_title)
+        entry_title = own_title or headed.headline or title
+        if not entry_title:
+            entry_title = summarize(headed.first_paragraph)[:_TITLE_WIDTH] or self.article.rel
+        if description and (single or _lang_of(description) == lang):
+            summary = description
+        else:
+            summary = summarize(headed.first_paragraph)
+        entry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{common['group_id']}#{lang}")
+        return Entry(
+            id=f"urn:uuid:{entry_id}",
+            lang=lang,
+            title=entry_title,
+            summary=summary,
+            body=headed.text,
+            **common,
+        )
+
+    def _sections(self) -> list[Section]:
+        langs = self._langs()
+        return split_sections(self.body, self.options.source_labels, langs=langs)
+
+    def _langs(self) -> tuple[str, ...]:
+        value = self.fields.get("lang", self.fields.get("language"))
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        codes = []
+        for item in items:
+            code = normalize_lang(str(item)) if isinstance(item, str) else None
+            if code is None:
+                self.warnings.append(f"'lang' must be a language tag like 'zh' or 'en', got {item!r}")
+                return ()
+            codes.append(primary_lang(code))
+        return tuple(codes)
+
+    def _dates(self) -> tuple[datetime, datetime]:
+        published = self._date("date")
+        if published is None:
+            published = self.article.mtime.replace(microsecond=0)
+            self.warnings.append("no 'date' in the front matter; using the file's modification time")
+        updated = self._date("updated") or published
+        if updated < published:
+            self.warnings.append("'updated' is before 'date'; using 'date' for both")
+            updated = published
+        return published, updated
+
+    def _date(self, name: str) -> datetime | None:
+        value = self.fields.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_date(value, tz=self.tz)
+        except ValueError as exc:
+            raise self.fail(f"'{name}' {exc}", self._line_of(name)) from exc
+
+    def _link(self) -> str:
+        for name in ("link", "url", "source"):
+            value = self.fields.get(name)
+            if isinstance(value, str) and value.strip():
+                url = absolute_http_url(value)
+                if url:
+                    return url
+                self.warnings.append(f"'{name}' is not an http(s) URL: {value.strip()[:80]!r}")
+        found = find_source_link(self.body, self.options.source_labels)
+        return absolute_http_url(found) or "" if found else ""
+
+    def _identity(self, link: str) -> tuple[str, str]:
+        """The dedupe key and the id of the article (the combined feed's entry id)."""
+        explicit = self.fields.get("id")
+        canonical = canonical_url(link, self.rules) if link else None
+        if explicit is not None and not isinstance(explicit, dict | list) and str(explicit).strip():
+            base = str(explicit).strip()
+            key = canonical or f"id:{base}"
+            group = base if _is_iri(base) else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base)}"
+            return key, group
+        if canonical:
+            return canonical, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, canonical)}"
+        base = f"path:{self.article.source}/{self.article.rel}"
+        self.warnings.append(
+            "no source link and no 'id'; its id comes from the file's path, "
+            "so renaming the file will change it"
+        )
+        return base, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base)}"
+
+    def _text(self, name: str) -> str:
+        value = self.fields.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return " ".join(str(value).split())
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise self.fail(f"'{name}' must be text, got {_kind(value)}", self._line_of(name))
+
+    def _names(self, *keys: str, split_commas: bool = False) -> tuple[str, ...]:
+        names: list[str] = []
+        for key in keys:
+            value = self.fields.get(key)
+            items = value if isinstance(value, list) else [] if value is None else [value]
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    item = item["name"]
+                if isinstance(item, bool) or not isinstance(item, str | int | float):
+                    self.warnings.append(f"'{key}' holds {_kind(item)}; ignored")
+                    continue
+                parts = str(item).split(",") if split_commas else [str(item)]
+                names.extend(" ".join(part.split()) for part in parts)
+        return tuple(dict.fromkeys(name for name in names if name))
+
+    def _image(self, link: str) -> str:
+        value = self.fields.get("image")
+        if not isinstance(value, str) or not value.strip():
+            return ""
+        url = absolute_http_url(value.strip(), link)
+        if url is None:
+            self.warnings.append(f"'image' is not an http(s) URL: {value.strip()[:80]!r}")
+        return url or ""
+
+    def _line_of(self, name: str) -> int | None:
+        """The file line of a front matter key (front matter starts on line 2)."""
+        text = self.article.data[:65536].decode("utf-8", "replace").replace("\r\n", "\n")
+        for number, line in enumerate(text.split("\n")[1:], start=2):
+            if line.startswith(f"{name}:"):
+                return number
+            if line.strip() == "---":
+                break
+        return None
+
+
+def _lang_of(text: str) -> str:
+    return detect_lang(text)
+
+
+def _is_iri(value: str) -> bool:
+    scheme, sep, rest = value.partition(":")
+    return bool(sep and rest and scheme.isascii() and scheme.isalpha() and " " not in value)
+
+
+def _truthy(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,164 @@
+"""Command line: argument parsing, logging, exit codes, progress.  A thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from feedkit import __version__
+from feedkit.dates import load_tz
+from feedkit.errors import ConfigError, FeedkitError
+from feedkit.lang import normalize_lang, primary_lang
+from feedkit.model import ArticleOptions, FeedSettings, Problem, RunReport
+from feedkit.pipeline import Progress, convert
+from feedkit.urls import absolute_http_url
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedkit",
+        description="Publish per-language Atom feeds from article folders and remote feeds.",
+    )
+    parser.add_argument("--version", action="version", version=f"feedkit {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="say less")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    conv = commands.add_parser(
+        "convert",
+        help="convert article folders or files into Atom feeds, once",
+        description="Convert article folders or files into zh/en/... and combined Atom feeds.",
+    )
+    conv.add_argument("sources", nargs="+", metavar="SRC", help="article folder or file")
+    conv.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    conv.add_argument("--title", default="feedkit", help="feed title (default: %(default)s)")
+    conv.add_argument("--base-url", default="", help="URL where the output folder is served")
+    conv.add_argument(
+        "--lang-order", default="zh,en", help="language order in combined entries (default: zh,en)"
+    )
+    conv.add_argument("--max-entries", type=int, default=50, help="entries per feed (default: 50)")
+    conv.add_argument("--encoding", default="utf-8", help="encoding of the article files")
+    conv.add_argument("--time-zone", default="UTC", help="zone of dates written without one")
+    conv.set_defaults(handler=_convert)
+    return parser
+
+
+def _convert(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    settings = FeedSettings(
+        title=args.title.strip() or "feedkit",
+        base_url=_base_url(args.base_url),
+        lang_order=_lang_order(args.lang_order),
+        max_entries=_max_entries(args.max_entries),
+    )
+    try:
+        tz = load_tz(args.time_zone)
+    except ValueError as exc:
+        raise ConfigError(f"--time-zone: {exc}") from exc
+    options = ArticleOptions(encoding=_encoding(args.encoding))
+    return convert(args.sources, args.output, settings, options=options, tz=tz, progress=progress)
+
+
+def _base_url(value: str) -> str:
+    if not value:
+        return ""
+    url = absolute_http_url(value)
+    if url is None:
+        raise ConfigError(f"--base-url must be an absolute http(s) URL, got {value!r}")
+    return url if url.endswith("/") else url + "/"
+
+
+def _lang_order(value: str) -> tuple[str, ...]:
+    codes = []
+    for item in value.split(","):
+        code = normalize_lang(item)
+        if code is None:
+            raise ConfigError(f"--lang-order: {item.strip()!r} is not a language tag like 'zh'")
+        codes.append(primary_lang(code))
+    return tuple(dict.fromkeys(codes))
+
+
+def _max_entries(value: int) -> int:
+    if value < 1:
+        raise ConfigError(f"--max-entries must be at least 1, got {value}")
+    return value
+
+
+def _encoding(value: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(value).name
+    except LookupError as exc:
+        raise ConfigError(f"--encoding: unknown encoding {value!r}") from exc
+
+
+def configure_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    if verbosity < -1:
+        level = logging.CRITICAL
+    logging.basicConfig(level=level, format="feedkit: %(message)s", stream=sys.stderr)
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; nothing at all elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 200 or (done % 100 and done != total):
+            return
+        filled = 30 * done // total
+        self.stream.write(f"\rreading [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        self.shown = True
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def report_problems(problems: Sequence[Problem], quiet: int) -> None:
+    for problem in problems:
+        if problem.fatal:
+            print(f"feedkit: error: {_one_line(str(problem))}", file=sys.stderr)
+        elif quiet <= 0:
+            print(f"feedkit: warning: {_one_line(str(problem))}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    verbosity = args.verbose - args.quiet
+    configure_logging(verbosity)
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and verbosity >= 0 else None
+    try:
+        report: RunReport = args.handler(args, bar)
+    except ConfigError as exc:
+        print(f"feedkit: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except FeedkitError as exc:
+        print(f"feedkit: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("feedkit: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
+    report_problems(report.problems, args.quiet)
+    for path in report.written:
+        print(path)
+    return EXIT_PROBLEMS if report.failed else EXIT_OK

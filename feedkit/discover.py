@@ -1,0 +1,86 @@
+"""Finding article files under a folder: recursive, loop-safe, deterministic order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FoundFile:
+    """An article file found under a source folder, with what a stat told us."""
+
+    path: Path
+    rel: str  # POSIX path relative to the source folder: the id of last resort
+    size: int
+    mtime_ns: int
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files and the leftovers editors write beside the file they edit."""
+    return (
+        name.startswith((".", "~", "#"))
+        or name.endswith(("~", "#", ".swp", ".swo", ".tmp", ".bak", ".orig"))
+        or name == "4913"  # vim's probe file
+    )
+
+
+def is_article_name(name: str) -> bool:
+    return not is_ignored_name(name) and os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES
+
+
+def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
+    """Every article file under `root` (or `root` itself when it is a file), sorted by path.
+
+    Returns the files and a list of (path, reason) for what could not be listed. Symbolic links
+    are followed, but a folder already visited (a link loop) is not entered twice.
+    """
+    problems: list[tuple[Path, str]] = []
+    try:
+        st = root.stat()
+    except OSError as exc:
+        return [], [(root, _os_reason(exc))]
+    if not os.path.isdir(root):
+        return [FoundFile(path=root, rel=root.name, size=st.st_size, mtime_ns=st.st_mtime_ns)], []
+    found = list(_walk(root, "", {(st.st_dev, st.st_ino)}, problems))
+    found.sort(key=lambda f: f.rel)
+    return found, problems
+
+
+def _walk(
+    folder: Path, prefix: str, seen: set[tuple[int, int]], problems: list[tuple[Path, str]]
+) -> Iterator[FoundFile]:
+    try:
+        with os.scandir(folder) as listing:
+            items = sorted(listing, key=lambda d: d.name)
+    except OSError as exc:
+        problems.append((folder, _os_reason(exc)))
+        return
+    for item in items:
+        if is_ignored_name(item.name):
+            continue
+        rel = f"{prefix}{item.name}"
+        try:
+            is_dir = item.is_dir()
+            if not is_dir and not is_article_name(item.name):
+                continue
+            st = item.stat()
+        except OSError as exc:
+            problems.append((Path(item.path), _os_reason(exc)))
+            continue
+        if is_dir:
+            identity = (st.st_dev, st.st_ino)
+            if identity in seen:
+                continue  # a symbolic link back to a folder already walked
+            seen.add(identity)
+            yield from _walk(Path(item.path), rel + "/", seen, problems)
+        elif item.is_file():
+            yield FoundFile(path=Path(item.path), rel=rel, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else type(exc).__name__

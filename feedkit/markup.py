@@ -1,0 +1,139 @@
+"""Markdown to HTML, HTML sanitizing, and plain-text helpers (pure).
+
+markdown-it-py renders (CommonMark plus tables and strikethrough); nh3 (Rust's ammonia)
+sanitizes. Every HTML string feedkit publishes has been through `sanitize_html`.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+
+_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_TAGS = frozenset(nh3.ALLOWED_TAGS - {"area", "map"})
+_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href", "hreflang", "title"},
+    "*": {"lang", "dir"},
+}
+_CLEAN_CONTENT = frozenset({"script", "style"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanHtml:
+    """Sanitized HTML, and the relative URLs that had to be dropped (no base to resolve them)."""
+
+    html: str
+    dropped_urls: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # markdown-it leaves links it refuses (javascript:, vbscript:) as literal text; accept every
+    # link here so the sanitizer sees it as a link, drops the href and keeps only the text.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to (unsanitized) HTML."""
+    return _markdown().render(text)
+
+
+def sanitize_html(html: str, *, base: str = "") -> CleanHtml:
+    """Remove scripts, event handlers and unsafe URLs; make relative URLs absolute against base.
+
+    Relative URLs with no http(s) base to resolve against are dropped and listed in the result.
+    """
+    dropped: list[str] = []
+    usable_base = base if urlsplit(base).scheme in ("http", "https") else ""
+
+    def resolve(url: str) -> str | None:
+        if usable_base:
+            absolute = urljoin(usable_base, url)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                return absolute
+        dropped.append(url)
+        return None
+
+    cleaned = nh3.clean(
+        html,
+        tags=set(_TAGS),
+        clean_content_tags=set(_CLEAN_CONTENT),
+        attributes=_ATTRIBUTES,
+        url_schemes=set(_URL_SCHEMES),
+        url_relative=resolve,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return CleanHtml(html=cleaned.strip(), dropped_urls=tuple(dropped))
+
+
+def markdown_to_html(text: str, *, base: str = "") -> CleanHtml:
+    """Render Markdown and sanitize the result."""
+    return sanitize_html(render_markdown(text), base=base)
+
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]{0,500}>")
+_EMPHASIS = re.compile(r"(\*\*|__|~~|`)")
+_SINGLE_EMPHASIS = re.compile(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:>\s?|[-+*]\s+|\d{1,9}[.)]\s+)")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """A cheap Markdown-to-text pass for titles and summaries (no rendering)."""
+    lines = []
+    for line in markdown.splitlines():
+        line = _HEADING.sub("", line)
+        line = _BLOCK_PREFIX.sub("", line)
+        lines.append(line)
+    text = " ".join(lines)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = _SINGLE_EMPHASIS.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace folded (entities decoded by nh3)."""
+    text = nh3.clean(html, tags=set(), clean_content_tags=set(_CLEAN_CONTENT))
+    return _SPACES.sub(" ", htmllib.unescape(text)).strip()
+
+
+def display_width(text: str) -> int:
+    """Terminal-style width: East Asian wide and full-width characters count as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def shorten(text: str, width: int, *, ellipsis: str = "…") -> str:
+    """Cut `text` to at most `width` display columns, at a word boundary for spaced scripts."""
+    if display_width(text) <= width:
+        return text
+    budget = width - display_width(ellipsis)
+    used = 0
+    cut = 0
+    for index, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > budget:
+            break
+        cut = index + 1
+    head = text[:cut]
+    space = head.rfind(" ")
+    if space > cut // 2 and cut < len(text) and not text[cut].isspace():
+        head = head[:space]
+    return head.rstrip(" ,;:，、；：") + ellipsis

@@ -1,0 +1,134 @@
+"""Article text: decoding, cleaning, and splitting off the YAML front matter (pure).
+
+The YAML is read with PyYAML's libyaml-backed CSafeLoader (what python-frontmatter uses
+underneath); feedkit splits the front matter itself so it can report file line numbers and
+bound what a hostile document may cost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+# XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
+_BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
+
+
+class MatterError(ValueError):
+    """Unusable article text; `line` is 1-based in the file when known."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Matter:
+    """Front matter fields and the body that follows them."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # file line on which the body starts
+
+
+def decode(data: bytes, encoding: str = "utf-8") -> str:
+    """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
+    head = data[:8192]
+    if head.count(0) > len(head) * _BINARY_SHARE:
+        raise MatterError("binary file, not text")
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise MatterError(
+            f"not valid {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "set the source's encoding (--encoding) if the file uses another one",
+            line=line,
+        ) from exc
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sample = text[:8192]
+    forbidden = len(_XML_FORBIDDEN.findall(sample))
+    if forbidden > max(8, len(sample) * _BINARY_SHARE):
+        raise MatterError("binary file, not text")
+    if forbidden or _XML_FORBIDDEN.search(text, 8192):
+        text = _XML_FORBIDDEN.sub("", text)
+    return text
+
+
+def split_matter(text: str) -> Matter:
+    """Split YAML front matter (between `---` lines at the top) from the body and load it."""
+    if not text.startswith("---"):
+        return Matter(body=text)
+    first_nl = text.find("\n")
+    if first_nl < 0 or text[3:first_nl].strip():
+        return Matter(body=text)  # "---something" on line 1 is body text, not a fence
+    end = _FENCE_END.search(text, first_nl + 1)
+    if end is None:
+        raise MatterError("front matter is not closed (no '---' line after the opening one)", line=1)
+    raw = text[first_nl + 1 : end.start()]
+    body_start = end.end() + 1
+    body_line = text.count("\n", 0, body_start) + 1
+    return Matter(fields=load_yaml(raw), body=text[body_start:], body_line=body_line)
+
+
+def load_yaml(raw: str) -> dict[str, Any]:
+    """Load front matter YAML into a mapping with string keys, bounded in size."""
+    try:
+        data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise MatterError(f"invalid YAML in front matter: {reason}", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise MatterError(f"invalid YAML in front matter: {exc}", line=2) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # PyYAML's constructors raise these for values like "2024-13-45" or absurd nesting.
+        raise MatterError(f"invalid value in front matter: {exc}", line=2) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise MatterError(
+            f"front matter must be a mapping of keys to values, got {_kind(data)}", line=2
+        )
+    _check_size(data)
+    return {str(key): value for key, value in data.items()}
+
+
+def _check_size(data: object) -> None:
+    """Refuse YAML whose aliases would expand into a huge structure (walks at most _MAX_NODES)."""
+    budget = _MAX_NODES
+    stack: list[object] = [data]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise MatterError(
+                f"front matter is too large or nests too deeply (over {_MAX_NODES} values; "
+                "a YAML alias bomb?)",
+                line=2,
+            )
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple | set):
+            stack.extend(node)
+
+
+def _kind(value: object) -> str:
+    names = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}
+    return names.get(type(value), type(value).__name__)

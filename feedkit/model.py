@@ -1,0 +1,163 @@
+"""Frozen value types that flow through the pipeline.
+
+What a source *says* (an Entry) is kept apart from what feedkit *remembers* about it (state,
+in the store).  Datetimes are aware UTC everywhere inside feedkit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+
+
+def _check_utc(owner: object, name: str, value: datetime | None) -> None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None)):
+        raise ValueError(f"{type(owner).__name__}.{name} must be aware UTC, got {value!r}")
+
+
+class BodyFormat(Enum):
+    """How an entry's body is written; rendering to HTML happens only for published entries."""
+
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedOrigin:
+    """The remote feed an entry was republished from (written as atom:source)."""
+
+    id: str
+    title: str
+    url: str
+    updated: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _check_utc(self, "updated", self.updated)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One language version of one article, from a file or a remote feed."""
+
+    key: str  # dedupe key: canonical source URL, else a stable stand-in ("id:…", "path:…")
+    id: str  # atom:id of this language version (an absolute IRI)
+    lang: str  # "zh", "en", …
+    title: str
+    published: datetime
+    updated: datetime
+    link: str = ""  # the source link as an absolute http(s) URL, "" when there is none
+    summary: str = ""  # plain text
+    body: str = ""  # Markdown or (sanitized later) HTML, per body_format
+    body_format: BodyFormat = BodyFormat.MARKDOWN
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: str = ""
+    source: str = ""  # name of the configured source that produced it
+    priority: int = 0  # lower wins: configuration order
+    group_id: str = ""  # atom:id of the combined entry holding every language version
+    origin: str = ""  # path or URL it came from, for messages
+    feed: FeedOrigin | None = None
+
+    def __post_init__(self) -> None:
+        _check_utc(self, "published", self.published)
+        _check_utc(self, "updated", self.updated)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Something the user must hear about: an input skipped (error) or used with a caveat."""
+
+    where: str  # path, path:line or URL
+    message: str
+    fatal: bool = True  # True: the input was skipped; False: a warning, the input was used
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSettings:
+    """How one published set of feeds looks: shared by `convert` and configured feeds."""
+
+    title: str = "feedkit"
+    base_url: str = ""  # where the output folder is served; "" → no self links, urn:uuid ids
+    lang_order: tuple[str, ...] = ("zh", "en")
+    languages: tuple[str, ...] = ()  # () → every language found
+    max_entries: int = 50
+    author: str = ""  # feed-level author name; "" → the feed title
+    titles: tuple[tuple[str, str], ...] = ()  # per-language feed titles, (lang, title)
+
+    def title_for(self, lang: str) -> str:
+        """The title of the language feed `lang`."""
+        for code, title in self.titles:
+            if code == lang:
+                return title
+        return f"{self.title} ({lang})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleOptions:
+    """How article files are read."""
+
+    encoding: str = "utf-8"
+    default_tz: str = "UTC"
+    source_labels: tuple[str, ...] = ("原文链接", "原文", "Source Link", "Source", "Original")
+    max_file_size: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedFeed:
+    """One output document: which entries, in which order, under which identity."""
+
+    filename: str  # relative to the output folder, e.g. "zh.atom.xml"
+    id: str
+    title: str
+    lang: str  # "" for the combined feed
+    self_url: str  # "" when there is no base URL
+    alternate_url: str
+    author: str
+    updated: datetime
+    entries: tuple[PlannedEntry, ...]
+
+    def __post_init__(self) -> None:
+        _check_utc(self, "updated", self.updated)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedEntry:
+    """One entry of a planned feed: a single language version, or several (combined feed)."""
+
+    id: str
+    versions: tuple[Entry, ...]  # one per language, in configured language order
+
+    @property
+    def primary(self) -> Entry:
+        return self.versions[0]
+
+    @property
+    def published(self) -> datetime:
+        return min(v.published for v in self.versions)
+
+    @property
+    def updated(self) -> datetime:
+        return max(v.updated for v in self.versions)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """What a run did: files written, entries published, problems met."""
+
+    written: tuple[Path, ...] = ()
+    unchanged: tuple[Path, ...] = ()
+    entries: int = 0
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def failed(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.fatal)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.fatal)

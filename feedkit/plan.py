@@ -1,0 +1,76 @@
+"""Which entries go into which feed, in which order, under which identity (pure)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from feedkit.model import Entry, FeedSettings, PlannedEntry, PlannedFeed
+
+COMBINED = "all"
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)  # a feed with no entries: fixed, never "now"
+
+
+def feed_languages(entries: Sequence[Entry], settings: FeedSettings) -> list[str]:
+    """The language feeds to write: configured ones, else every language found, in order."""
+    found = {entry.lang for entry in entries}
+    langs = list(settings.languages) if settings.languages else sorted(found)
+    return sorted(langs, key=lambda code: (_order_index(code, settings), code))
+
+
+def plan_feeds(entries: Sequence[Entry], settings: FeedSettings) -> list[PlannedFeed]:
+    """The combined feed first, then one feed per language, each newest first, at most
+    `max_entries` long.  `entries` must already be deduplicated."""
+    langs = feed_languages(entries, settings)
+    wanted = set(langs)
+    kept = [entry for entry in entries if entry.lang in wanted]
+    feeds = [_combined(kept, settings)]
+    for lang in langs:
+        chosen = [
+            PlannedEntry(id=entry.id, versions=(entry,)) for entry in kept if entry.lang == lang
+        ]
+        feeds.append(_feed(f"{lang}.atom.xml", settings.title_for(lang), lang, chosen, settings))
+    return feeds
+
+
+def _combined(entries: Sequence[Entry], settings: FeedSettings) -> PlannedFeed:
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.key, []).append(entry)
+    planned = []
+    for versions in groups.values():
+        versions.sort(key=lambda e: (_order_index(e.lang, settings), e.lang))
+        planned.append(PlannedEntry(id=versions[0].group_id or versions[0].id, versions=tuple(versions)))
+    return _feed(f"{COMBINED}.atom.xml", settings.title, "", planned, settings)
+
+
+def _feed(
+    filename: str, title: str, lang: str, entries: list[PlannedEntry], settings: FeedSettings
+) -> PlannedFeed:
+    entries.sort(key=lambda e: (-e.published.timestamp(), e.id))
+    chosen = tuple(entries[: settings.max_entries])
+    base = settings.base_url
+    if base:
+        feed_id = base + filename
+    else:
+        feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feedkit:{title}#{lang}')}"
+    updated = max((e.updated for e in chosen), default=EMPTY_FEED_UPDATED)
+    return PlannedFeed(
+        filename=filename,
+        id=feed_id,
+        title=title,
+        lang=lang,
+        self_url=base + filename if base else "",
+        alternate_url=base,
+        author=settings.author or settings.title,
+        updated=updated,
+        entries=chosen,
+    )
+
+
+def _order_index(lang: str, settings: FeedSettings) -> int:
+    try:
+        return settings.lang_order.index(lang)
+    except ValueError:
+        return len(settings.lang_order)

@@ -1,0 +1,49 @@
+"""Writing output files: only when the bytes change, and atomically (temp file, then rename)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from feedkit.errors import PublishError
+
+FILE_MODE = 0o644  # readable by a web server running as another user
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` unless it already holds exactly these bytes.
+
+    Returns True when the file was written.  A reader sees the old file or the new one, never
+    a part of one: the bytes go to a temporary file in the same folder, are flushed to disk,
+    and the temporary file is renamed over the old one.
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PublishError(f"{path}: cannot read the current file: {_reason(exc)}") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise PublishError(f"{path}: cannot write: {_reason(exc)}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise PublishError(f"{path}: cannot write: {_reason(exc)}") from exc
+    return True
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else type(exc).__name__

@@ -1,0 +1,164 @@
+"""Planned feed -> Atom bytes, written with feedgen, with its known traps worked around.
+
+feedgen 1.0.0 traps (each pinned by a test in tests/test_render.py):
+- it drops `rel`, `type`, `hreflang` and `length` from entry links (lkiesow/python-feedgen#135):
+  the entry extension below rewrites every entry's links from what feedkit planned;
+- it stamps the feed's and each entry's `updated` with the current time unless set: always set;
+- it prepends entries by default: entries are added with order="append";
+- it writes its own name and version into `generator`: feedkit names itself.
+Its tree carries no namespaces until serialization, so the fix-ups match `link`, not
+`{http://www.w3.org/2005/Atom}link` (SPEC 8).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from feedkit import PROJECT_URL, __version__
+from feedkit.dates import format_rfc3339
+from feedkit.markup import markdown_to_html, sanitize_html
+from feedkit.model import BodyFormat, Entry, FeedOrigin, PlannedEntry, PlannedFeed
+
+_EXT = "feedkit"
+
+
+@dataclass(slots=True)
+class ContentRenderer:
+    """Renders entry bodies to sanitized HTML once per run, remembering relative URLs dropped."""
+
+    base_url: str = ""
+    _cache: dict[str, str] = field(default_factory=dict)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (origin, message)
+
+    def html(self, entry: Entry) -> str:
+        cached = self._cache.get(entry.id)
+        if cached is not None:
+            return cached
+        base = entry.link or self.base_url
+        if entry.body_format is BodyFormat.MARKDOWN:
+            clean = markdown_to_html(entry.body, base=base)
+        else:
+            clean = sanitize_html(entry.body, base=base)
+        for url in clean.dropped_urls:
+            self.warnings.append(
+                (entry.origin, f"relative URL {url[:80]!r} dropped: no source link or base URL")
+            )
+        self._cache[entry.id] = clean.html
+        return clean.html
+
+
+def render_atom(feed: PlannedFeed, renderer: ContentRenderer) -> bytes:
+    """The Atom document of a planned feed: same plan, same bytes."""
+    fg = FeedGenerator()
+    fg.register_extension(_EXT, _FeedFix, _EntryFix, rss=False)
+    fg.id(feed.id)
+    fg.title(feed.title)
+    fg.updated(feed.updated)
+    fg.author({"name": feed.author})
+    fg.generator("feedkit", version=__version__, uri=PROJECT_URL)
+    if feed.lang:
+        fg.language(feed.lang)
+    if feed.alternate_url:
+        fg.link(href=feed.alternate_url, rel="alternate", type="text/html")
+    if feed.self_url:
+        fg.link(href=feed.self_url, rel="self", type="application/atom+xml")
+    for planned in feed.entries:
+        _add_entry(fg, planned, renderer, combined=not feed.lang)
+    data: bytes = fg.atom_str(pretty=True, encoding="UTF-8")
+    return data
+
+
+def _add_entry(fg: Any, planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool) -> None:
+    versions = planned.versions
+    first = planned.primary
+    fe = fg.add_entry(order="append")
+    fe.id(planned.id)
+    fe.title(_join(v.title for v in versions))
+    fe.published(planned.published)
+    fe.updated(planned.updated)
+    summary = _join(v.summary for v in versions)
+    if summary:
+        fe.summary(summary)
+    if combined:
+        html = "\n".join(f'<div lang="{v.lang}">{renderer.html(v)}</div>' for v in versions)
+    else:
+        html = renderer.html(first)
+    fe.content(html, type="html")
+    authors = _unique(name for v in versions for name in v.authors)
+    if authors:
+        fe.author([{"name": name} for name in authors])
+    tags = _unique(tag for v in versions for tag in v.tags)
+    if tags:
+        fe.category([{"term": tag} for tag in tags])
+    links = _entry_links(first)
+    if links:
+        fe.link(links)  # written wrongly by feedgen; _EntryFix rewrites them from `links`
+    fix: _EntryFix = getattr(fe, _EXT)
+    fix.links = links
+    fix.origin = first.feed
+
+
+def _entry_links(entry: Entry) -> list[dict[str, str]]:
+    links = []
+    if entry.link:
+        links.append({"href": entry.link, "rel": "alternate", "type": "text/html"})
+    if entry.image:
+        kind, _ = mimetypes.guess_type(entry.image.split("?", 1)[0])
+        if kind and kind.startswith("image/"):
+            links.append({"href": entry.image, "rel": "enclosure", "type": kind})
+    return links
+
+
+def _join(parts: Iterable[str]) -> str:
+    return " / ".join(_unique(part for part in parts if part))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _fix_dates(parent: Any) -> None:
+    """RFC 3339 in its plainest form: UTC, 'Z', whole seconds."""
+    for child in parent:
+        if child.tag in ("updated", "published") and child.text:
+            child.text = format_rfc3339(datetime.fromisoformat(child.text))
+
+
+class _FeedFix(BaseExtension):  # type: ignore[misc]
+    def extend_atom(self, feed: Any) -> Any:
+        _fix_dates(feed)
+        return feed
+
+
+class _EntryFix(BaseEntryExtension):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+        self.origin: FeedOrigin | None = None
+
+    def extend_atom(self, entry: Any) -> Any:
+        _fix_dates(entry)
+        for old in entry.findall("link"):
+            entry.remove(old)
+        for link in self.links:
+            xml_elem("link", entry, **link)
+        if self.origin is not None:
+            self._write_source(entry, self.origin)
+        return entry
+
+    @staticmethod
+    def _write_source(entry: Any, origin: FeedOrigin) -> None:
+        source = xml_elem("source", entry)
+        xml_elem("id", source).text = origin.id
+        xml_elem("title", source).text = origin.title or origin.url
+        if origin.url:
+            xml_elem("link", source, href=origin.url, rel="self")
+        if origin.updated is not None:
+            xml_elem("updated", source).text = format_rfc3339(origin.updated)

@@ -1,0 +1,215 @@
+"""An article body: language sections, the source link, headlines and summaries (pure).
+
+A body holds one language or several, separated by a line `---`.  Consecutive sections of the
+same language are one section: a `---` inside the English part is a thematic break, kept as such.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from feedkit.lang import detect_lang
+from feedkit.markup import plain_text, shorten
+
+SUMMARY_WIDTH = 240  # display columns: ~120 CJK characters or ~240 Latin ones
+_SEPARATOR = "---"
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n].*?)\1\s*$")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """One language's part of a body, with its source-link lines already removed."""
+
+    lang: str
+    text: str
+
+
+def find_source_link(body: str, labels: Sequence[str]) -> str:
+    """The URL of the first Markdown link whose text is a source label, or ""."""
+    wanted = _label_set(labels)
+    for match in _LINK.finditer(body):
+        if _clean_label(match.group(1)) in wanted:
+            return match.group(2)
+    return ""
+
+
+def split_sections(
+    body: str, labels: Sequence[str], *, langs: Sequence[str] = (), default: str = "en"
+) -> list[Section]:
+    """Split a body into language sections.
+
+    `langs` with one code: the whole body is in that language.  With several: they name the
+    sections in order.  Otherwise each section's language comes from its text.
+    """
+    wanted = _label_set(labels)
+    if len(langs) == 1:
+        text = _drop_link_lines(body, wanted).strip("\n")
+        return [Section(lang=langs[0], text=text)] if text.strip() else []
+    raw = [_drop_link_lines(part, wanted).strip("\n") for part in _raw_parts(body)]
+    raw = [part for part in raw if part.strip()]
+    if langs and len(langs) == len(raw):
+        detected = list(langs)
+    else:
+        detected = _detect_all(raw, default)
+    merged = _merge(raw, detected)
+    if langs and len(langs) == len(merged) and len(langs) != len(raw):
+        merged = [Section(lang=code, text=s.text) for code, s in zip(langs, merged, strict=True)]
+    return merged
+
+
+def _raw_parts(body: str) -> list[str]:
+    """Cut the body at lines that are exactly `---`, outside fenced code blocks."""
+    parts: list[str] = []
+    current: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        opener = _FENCE.match(line)
+        if opener and (not fence or opener.group(1).startswith(fence)):
+            fence = "" if fence else opener.group(1)[:3]
+        if not fence and line.strip() == _SEPARATOR:
+            parts.append("\n".join(current))
+            current = []
+            continue
+        current.append(line)
+    parts.append("\n".join(current))
+    return parts
+
+
+def _detect_all(parts: list[str], default: str) -> list[str]:
+    """Each part's language; a part with no letters belongs to its neighbour."""
+    detected: list[str | None] = [
+        detect_lang(plain_text(part), default=default) if _LETTER.search(part) else None
+        for part in parts
+    ]
+    known = [code for code in detected if code]
+    fallback = known[0] if known else default
+    result: list[str] = []
+    for code in detected:
+        result.append(code or (result[-1] if result else fallback))
+    return result
+
+
+def _merge(parts: list[str], langs: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    for part, code in zip(parts, langs, strict=True):
+        if sections and sections[-1].lang == code:
+            joined = f"{sections[-1].text}\n\n{_SEPARATOR}\n\n{part}"
+            sections[-1] = Section(lang=code, text=joined)
+        else:
+            sections.append(Section(lang=code, text=part))
+    return sections
+
+
+def _drop_link_lines(text: str, wanted: frozenset[str]) -> str:
+    """Remove lines that hold nothing but a source-label link (the source-link line)."""
+    if "](" not in text:
+        return text
+    kept = []
+    for line in text.split("\n"):
+        match = _LINK.search(line) if "](" in line else None
+        if match and _clean_label(match.group(1)) in wanted:
+            rest = (line[: match.start()] + line[match.end() :]).strip(" \t*_<>:：|")
+            if not rest or _clean_label(rest) in wanted:
+                continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _label_set(labels: Sequence[str]) -> frozenset[str]:
+    return frozenset(_clean_label(label) for label in labels)
+
+
+def _clean_label(text: str) -> str:
+    return text.strip(" \t*_:：").casefold()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Headed:
+    """A section's text without its repeated headline, and what was found at its top."""
+
+    headline: str  # first heading or bold-only line at the top, as plain text ("" if none)
+    text: str  # the section without headlines that repeat the title
+    first_paragraph: str  # plain text of the first ordinary paragraph
+
+
+def strip_headline(text: str, title: str | None) -> Headed:
+    """Find the section's own headline and drop leading lines that repeat the entry title.
+
+    `title` is the title the entry will carry when it does not come from this section itself
+    (the front matter title); with None, the section's own headline becomes the title and is
+    dropped.
+    """
+    lines = text.split("\n")
+    headline = ""
+    index = 0
+    drop: list[int] = []
+    looked = 0
+    while index < len(lines) and looked < 6:  # headlines stand in the first few lines only
+        line = lines[index]
+        if not line.strip():
+            index += 1
+            continue
+        looked += 1
+        candidate = _headline_text(line)
+        plain = plain_text(line)
+        if candidate is not None and not headline:
+            headline = candidate
+            if title is None or _similar(candidate, title):
+                drop.append(index)
+        elif title is not None and _similar(plain, title):
+            drop.append(index)
+        elif candidate is not None and headline and _similar(candidate, title or headline):
+            drop.append(index)
+        else:
+            break
+        index += 1
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    body = "\n".join(kept).strip("\n")
+    return Headed(headline=headline, text=body, first_paragraph=_first_paragraph(lines, index))
+
+
+def _headline_text(line: str) -> str | None:
+    match = _HEADING.match(line) or _BOLD_LINE.match(line)
+    if match is None:
+        return None
+    text = plain_text(match.group(match.lastindex or 1) if match.re is _HEADING else line)
+    return text or None
+
+
+def _similar(a: str, b: str) -> bool:
+    left = _NOT_WORD.sub("", a).casefold()
+    right = _NOT_WORD.sub("", b).casefold()
+    if not left or not right:
+        return False
+    if left == right or (min(len(left), len(right)) >= 8 and (left in right or right in left)):
+        return True
+    return SequenceMatcher(None, left, right, autojunk=False).ratio() >= 0.8
+
+
+def _first_paragraph(lines: list[str], start: int) -> str:
+    """Plain text of the first paragraph from `start` on (lines up to a blank line)."""
+    paragraph: list[str] = []
+    for line in lines[start:]:
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        if line.strip() == _SEPARATOR or _FENCE.match(line):
+            if paragraph:
+                break
+            continue
+        paragraph.append(line)
+    return plain_text("\n".join(paragraph))
+
+
+def summarize(paragraph: str) -> str:
+    """A summary from a paragraph: plain text cut to SUMMARY_WIDTH display columns."""
+    return shorten(paragraph, SUMMARY_WIDTH)
