@@ -1,4 +1,6 @@
-"""Article file -> language entries (front matter, sections, source link).  Pure but for `read_article`.
+"""Article file -> language entries (front matter, sections, source link).
+
+Pure, but for `read_article`.
 
 Markdown is *not* rendered here: an entry carries its section's Markdown, and only entries that
 are published get rendered (render.py).
@@ -45,11 +47,16 @@ class ParsedArticle:
     draft: bool = False
 
 
-def read_article(found: FoundFile, *, source: str = "", priority: int = 0) -> ArticleFile:
-    """Read a file's bytes (the only I/O here), refusing what is plainly not an article."""
+def read_article(
+    found: FoundFile, *, source: str = "", priority: int = 0, max_size: int | None = None
+) -> ArticleFile:
+    """Read a file's bytes (the only I/O here); a file over `max_size` is refused unread."""
+    limit = ArticleOptions().max_file_size if max_size is None else max_size
+    if found.size > limit:
+        raise ArticleError(found.path, f"file is {found.size} bytes, over the {limit} limit")
     try:
         with open(found.path, "rb") as handle:
-            data = handle.read(found.size + 1 if found.size else -1)
+            data = handle.read(limit + 1)  # never more than the limit, even if the file grew
     except OSError as exc:
         reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
         raise ArticleError(found.path, f"cannot read: {reason}") from exc
@@ -68,13 +75,15 @@ def parse_article(
     """One article file's bytes into language entries; ArticleError when it cannot be used."""
     if len(article.data) > options.max_file_size:
         raise ArticleError(
-            article.path, f"file is {len(article.data)} bytes, over the {options.max_file_size} limit"
+            article.path,
+            f"file is {len(article.data)} bytes, over the {options.max_file_size} limit",
         )
     try:
-        matter = split_matter(decode(article.data, options.encoding))
+        text = decode(article.data, options.encoding)
+        matter = split_matter(text)
     except MatterError as exc:
         raise ArticleError(article.path, str(exc), line=exc.line) from exc
-    return _Reader(article, matter, options, rules, tz).read()
+    return _Reader(article, matter, text, options, rules, tz).read()
 
 
 class _Reader:
@@ -84,11 +93,13 @@ class _Reader:
         self,
         article: ArticleFile,
         matter: Matter,
+        text: str,
         options: ArticleOptions,
         rules: UrlRules,
         tz: tzinfo,
     ) -> None:
         self.article, self.fields, self.body = article, matter.fields, matter.body
+        self.head = text[: len(text) - len(matter.body)]  # the front matter, for line numbers
         self.options, self.rules, self.tz = options, rules, tz
         self.warnings: list[str] = []
 
@@ -170,7 +181,9 @@ class _Reader:
         for item in items:
             code = normalize_lang(str(item)) if isinstance(item, str) else None
             if code is None:
-                self.warnings.append(f"'lang' must be a language tag like 'zh' or 'en', got {item!r}")
+                self.warnings.append(
+                    f"'lang' must be a language tag like 'zh' or 'en', got {item!r}"
+                )
                 return ()
             codes.append(primary_lang(code))
         return tuple(codes)
@@ -179,7 +192,9 @@ class _Reader:
         published = self._date("date")
         if published is None:
             published = self.article.mtime.replace(microsecond=0)
-            self.warnings.append("no 'date' in the front matter; using the file's modification time")
+            self.warnings.append(
+                "no 'date' in the front matter; using the file's modification time"
+            )
         updated = self._date("updated") or published
         if updated < published:
             self.warnings.append("'updated' is before 'date'; using 'date' for both")
@@ -239,9 +254,8 @@ class _Reader:
         for key in keys:
             value = self.fields.get(key)
             items = value if isinstance(value, list) else [] if value is None else [value]
-            for item in items:
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    item = item["name"]
+            for raw in items:
+                item = raw["name"] if isinstance(raw, dict) and "name" in raw else raw
                 if isinstance(item, bool) or not isinstance(item, str | int | float):
                     self.warnings.append(f"'{key}' holds {_kind(item)}; ignored")
                     continue
@@ -260,8 +274,7 @@ class _Reader:
 
     def _line_of(self, name: str) -> int | None:
         """The file line of a front matter key (front matter starts on line 2)."""
-        text = self.article.data[:65536].decode("utf-8", "replace").replace("\r\n", "\n")
-        for number, line in enumerate(text.split("\n")[1:], start=2):
+        for number, line in enumerate(self.head.split("\n")[1:], start=2):
             if line.startswith(f"{name}:"):
                 return number
             if line.strip() == "---":
@@ -274,8 +287,13 @@ def _lang_of(text: str) -> str:
 
 
 def _is_iri(value: str) -> bool:
+    """An absolute IRI usable as an atom:id as it stands (http(s) ones need a host)."""
     scheme, sep, rest = value.partition(":")
-    return bool(sep and rest and scheme.isascii() and scheme.isalpha() and " " not in value)
+    if not (sep and rest and scheme.isascii() and scheme.isalpha()) or any(
+        ch.isspace() for ch in value
+    ):
+        return False
+    return scheme.lower() not in ("http", "https") or absolute_http_url(value) is not None
 
 
 def _truthy(value: object) -> bool:

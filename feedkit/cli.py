@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import logging
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _convert(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    if args.output.exists() and not args.output.is_dir():
+        raise ConfigError(f"-o/--output: {args.output} exists and is not a folder")
     settings = FeedSettings(
         title=args.title.strip() or "feedkit",
         base_url=_base_url(args.base_url),
@@ -90,12 +93,13 @@ def _max_entries(value: int) -> int:
 
 
 def _encoding(value: str) -> str:
-    import codecs
-
     try:
-        return codecs.lookup(value).name
+        info = codecs.lookup(value)
     except LookupError as exc:
         raise ConfigError(f"--encoding: unknown encoding {value!r}") from exc
+    if not getattr(info, "_is_text_encoding", True):  # base64, zlib, rot13…: bytes-to-bytes
+        raise ConfigError(f"--encoding: {value!r} is not a text encoding")
+    return info.name
 
 
 def configure_logging(verbosity: int) -> None:

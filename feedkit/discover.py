@@ -46,14 +46,32 @@ def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
         return [], [(root, _os_reason(exc))]
     if not os.path.isdir(root):
         return [FoundFile(path=root, rel=root.name, size=st.st_size, mtime_ns=st.st_mtime_ns)], []
-    found = list(_walk(root, "", {(st.st_dev, st.st_ino)}, problems))
+    seen = {(st.st_dev, st.st_ino)}
+    linked: list[tuple[Path, str]] = []  # folders reached through a link: walked last
+    found = list(_walk(root, "", seen, problems, linked))
+    while linked:
+        folder, prefix = linked.pop(0)
+        try:
+            lst = folder.stat()
+        except OSError as exc:
+            problems.append((folder, _os_reason(exc)))
+            continue
+        if (lst.st_dev, lst.st_ino) not in seen:  # not a loop, nor a folder already walked
+            seen.add((lst.st_dev, lst.st_ino))
+            found.extend(_walk(folder, prefix, seen, problems, linked))
     found.sort(key=lambda f: f.rel)
     return found, problems
 
 
 def _walk(
-    folder: Path, prefix: str, seen: set[tuple[int, int]], problems: list[tuple[Path, str]]
+    folder: Path,
+    prefix: str,
+    seen: set[tuple[int, int]],
+    problems: list[tuple[Path, str]],
+    linked: list[tuple[Path, str]],
 ) -> Iterator[FoundFile]:
+    """The article files under `folder`, following no links to folders: those go to `linked`,
+    so a file reachable both ways is named by its real path, whatever the names sort like."""
     try:
         with os.scandir(folder) as listing:
             items = sorted(listing, key=lambda d: d.name)
@@ -70,16 +88,25 @@ def _walk(
                 continue
             st = item.stat()
         except OSError as exc:
-            problems.append((Path(item.path), _os_reason(exc)))
+            problems.append((Path(item.path), _item_reason(item, exc)))
             continue
-        if is_dir:
-            identity = (st.st_dev, st.st_ino)
-            if identity in seen:
-                continue  # a symbolic link back to a folder already walked
-            seen.add(identity)
-            yield from _walk(Path(item.path), rel + "/", seen, problems)
+        if is_dir and item.is_symlink():
+            linked.append((Path(item.path), rel + "/"))
+        elif is_dir:
+            seen.add((st.st_dev, st.st_ino))
+            yield from _walk(Path(item.path), rel + "/", seen, problems, linked)
         elif item.is_file():
             yield FoundFile(path=Path(item.path), rel=rel, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _item_reason(item: os.DirEntry[str], exc: OSError) -> str:
+    """Why a listed item cannot be used; a dangling link says so rather than 'no such file'."""
+    if isinstance(exc, FileNotFoundError) and item.is_symlink():
+        try:
+            return f"broken symbolic link (its target {os.readlink(item.path)!r} does not exist)"
+        except OSError:
+            pass
+    return _os_reason(exc)
 
 
 def _os_reason(exc: OSError) -> str:

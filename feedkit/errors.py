@@ -42,3 +42,8 @@ class StoreError(FeedkitError):
 
 class PublishError(FeedkitError):
     """Writing an output file failed."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason

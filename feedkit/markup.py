@@ -46,7 +46,8 @@ def _markdown() -> MarkdownIt:
 
 def render_markdown(text: str) -> str:
     """Markdown to (unsanitized) HTML."""
-    return _markdown().render(text)
+    html: str = _markdown().render(text)
+    return html
 
 
 def sanitize_html(html: str, *, base: str = "") -> CleanHtml:
@@ -97,9 +98,7 @@ def plain_text(markdown: str) -> str:
     """A cheap Markdown-to-text pass for titles and summaries (no rendering)."""
     lines = []
     for line in markdown.splitlines():
-        line = _HEADING.sub("", line)
-        line = _BLOCK_PREFIX.sub("", line)
-        lines.append(line)
+        lines.append(_BLOCK_PREFIX.sub("", _HEADING.sub("", line)))
     text = " ".join(lines)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)

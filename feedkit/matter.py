@@ -23,6 +23,9 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udff
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
+# What PyYAML's value constructors raise, unmarked, on a bad scalar ("!!timestamp x": an
+# AttributeError from a failed regex match).
+_CONSTRUCTOR_ERRORS = (ValueError, TypeError, OverflowError, RecursionError, AttributeError)
 
 
 class MatterError(ValueError):
@@ -44,10 +47,11 @@ class Matter:
 
 def decode(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
-    head = data[:8192]
-    if head.count(0) > len(head) * _BINARY_SHARE:
-        raise MatterError("binary file, not text")
     codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    head = data[:8192]
+    wide = codec.replace("_", "-").lower().startswith(("utf-16", "utf-32", "utf16", "utf32"))
+    if not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
+        raise MatterError("binary file, not text")  # (UTF-16/32 text is full of NUL bytes)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -78,7 +82,9 @@ def split_matter(text: str) -> Matter:
         return Matter(body=text)  # "---something" on line 1 is body text, not a fence
     end = _FENCE_END.search(text, first_nl + 1)
     if end is None:
-        raise MatterError("front matter is not closed (no '---' line after the opening one)", line=1)
+        raise MatterError(
+            "front matter is not closed (no '---' line after the opening one)", line=1
+        )
     raw = text[first_nl + 1 : end.start()]
     body_start = end.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
@@ -88,17 +94,23 @@ def split_matter(text: str) -> Matter:
 def load_yaml(raw: str) -> dict[str, Any]:
     """Load front matter YAML into a mapping with string keys, bounded in size."""
     try:
-        data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        data = yaml.load(raw, Loader=_Loader)  # CSafeLoader: the safe loader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else None
-        reason = exc.problem or exc.context or "invalid YAML"
+        reason, line = _yaml_problem(exc, raw)
         raise MatterError(f"invalid YAML in front matter: {reason}", line=line) from exc
     except yaml.YAMLError as exc:
         raise MatterError(f"invalid YAML in front matter: {exc}", line=2) from exc
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        # PyYAML's constructors raise these for values like "2024-13-45" or absurd nesting.
-        raise MatterError(f"invalid value in front matter: {exc}", line=2) from exc
+    except _CONSTRUCTOR_ERRORS as exc:
+        # Raised without a mark: find the scalar whose value cannot be built, and its line.
+        node = _bad_scalar(raw)
+        if node is None:
+            raise MatterError(f"invalid value in front matter: {exc}", line=2) from exc
+        kind = node.tag.rpartition(":")[2]
+        reason = f"not a valid {kind}" if isinstance(exc, AttributeError) else str(exc)
+        line = node.start_mark.line + 2
+        raise MatterError(
+            f"invalid value {node.value!r} in front matter: {reason}", line=line
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -106,7 +118,79 @@ def load_yaml(raw: str) -> dict[str, Any]:
             f"front matter must be a mapping of keys to values, got {_kind(data)}", line=2
         )
     _check_size(data)
+    _clean_strings(data)
     return {str(key): value for key, value in data.items()}
+
+
+def _clean_strings(data: dict[Any, Any]) -> None:
+    """Remove XML-forbidden characters from every text in the loaded YAML, in place: YAML
+    escapes ("\\0", "\\x01", "\\uFFFE") bring back what `decode` removed from the raw text."""
+    stack: list[object] = [data]
+    while stack:  # bounded: _check_size has counted the nodes
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, value in items:
+                node[_clean(key)] = _clean(value)
+            stack.extend(value for _, value in items)
+        elif isinstance(node, list):
+            node[:] = [_clean(item) for item in node]
+            stack.extend(node)
+
+
+def _clean(value: object) -> object:
+    return _XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, raw: str) -> tuple[str, int | None]:
+    """What PyYAML found wrong, and the file line to show (the front matter starts on line 2).
+
+    A construct left open ("[a, b", an unterminated quote) is found wrong only at the end of
+    the front matter, which would point at the closing '---': show where it was opened instead.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    if not exc.problem:
+        mark = context or problem
+        return exc.context or "invalid YAML", mark.line + 2 if mark is not None else None
+    reason = exc.problem
+    if problem is None or (problem.index >= len(raw.rstrip()) and context is not None):
+        if exc.context:
+            reason += f" ({exc.context})"
+        mark = context
+    else:
+        mark = problem
+        if exc.context and context is not None and context.line != problem.line:
+            reason += f" ({exc.context} that starts on line {context.line + 2})"
+    if mark is None:
+        return reason, None
+    return reason, min(mark.line + 2, raw.count("\n") + 1)
+
+
+def _bad_scalar(raw: str) -> yaml.ScalarNode | None:
+    """The first scalar of `raw` whose value cannot be constructed."""
+    try:
+        root = yaml.compose(raw, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    loader = _Loader("")
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: already checked
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except (*_CONSTRUCTOR_ERRORS, yaml.YAMLError):
+                return node
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in reversed(node.value) for item in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
 
 
 def _check_size(data: object) -> None:

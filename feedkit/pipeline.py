@@ -53,7 +53,12 @@ def collect_articles(
     for done, item in enumerate(found, start=1):
         try:
             parsed = parse_article(
-                read_article(item, source=source, priority=priority), options, rules, tz
+                read_article(
+                    item, source=source, priority=priority, max_size=options.max_file_size
+                ),
+                options,
+                rules,
+                tz,
             )
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
@@ -84,8 +89,11 @@ def build_feeds(
 
 
 def publish(
-    output: Path, documents: Sequence[tuple[str, bytes]], planned: Sequence[PlannedFeed],
-    *, keep_existing_when_empty: bool,
+    output: Path,
+    documents: Sequence[tuple[str, bytes]],
+    planned: Sequence[PlannedFeed],
+    *,
+    keep_existing_when_empty: bool,
 ) -> tuple[list[Path], list[Path], list[Problem]]:
     """Write each document that changed.  With `keep_existing_when_empty`, a feed that would
     lose every entry (its inputs failed) is left as it was rather than emptied."""
@@ -102,7 +110,7 @@ def publish(
         try:
             changed = write_if_changed(path, data)
         except PublishError as exc:
-            problems.append(Problem(where=str(path), message=str(exc)))
+            problems.append(Problem(where=str(path), message=exc.reason))
             continue
         (written if changed else unchanged).append(path)
     return written, unchanged, problems
@@ -144,7 +152,10 @@ def convert(
     )
     log.info(
         "%d entries from %d sources; %d files written, %d unchanged",
-        len(collected.entries), len(sources), len(written), len(unchanged),
+        len(collected.entries),
+        len(sources),
+        len(written),
+        len(unchanged),
     )
     published = max((len(feed.entries) for feed in planned), default=0)
     return RunReport(

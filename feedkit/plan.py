@@ -41,7 +41,9 @@ def _combined(entries: Sequence[Entry], settings: FeedSettings) -> PlannedFeed:
     planned = []
     for versions in groups.values():
         versions.sort(key=lambda e: (_order_index(e.lang, settings), e.lang))
-        planned.append(PlannedEntry(id=versions[0].group_id or versions[0].id, versions=tuple(versions)))
+        planned.append(
+            PlannedEntry(id=versions[0].group_id or versions[0].id, versions=tuple(versions))
+        )
     return _feed(f"{COMBINED}.atom.xml", settings.title, "", planned, settings)
 
 

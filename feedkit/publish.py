@@ -25,12 +25,12 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise PublishError(f"{path}: cannot read the current file: {_reason(exc)}") from exc
+        raise PublishError(path, f"cannot read the current file: {_reason(exc)}") from exc
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise PublishError(f"{path}: cannot write: {_reason(exc)}") from exc
+        raise PublishError(path, f"cannot write: {_reason(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -41,7 +41,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise PublishError(f"{path}: cannot write: {_reason(exc)}") from exc
+        raise PublishError(path, f"cannot write: {_reason(exc)}") from exc
     return True
 
 

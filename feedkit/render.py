@@ -76,7 +76,9 @@ def render_atom(feed: PlannedFeed, renderer: ContentRenderer) -> bytes:
     return data
 
 
-def _add_entry(fg: Any, planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool) -> None:
+def _add_entry(
+    fg: Any, planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool
+) -> None:
     versions = planned.versions
     first = planned.primary
     fe = fg.add_entry(order="append")

@@ -55,10 +55,8 @@ def split_sections(
         return [Section(lang=langs[0], text=text)] if text.strip() else []
     raw = [_drop_link_lines(part, wanted).strip("\n") for part in _raw_parts(body)]
     raw = [part for part in raw if part.strip()]
-    if langs and len(langs) == len(raw):
-        detected = list(langs)
-    else:
-        detected = _detect_all(raw, default)
+    named = bool(langs) and len(langs) == len(raw)
+    detected = list(langs) if named else _detect_all(raw, default)
     merged = _merge(raw, detected)
     if langs and len(langs) == len(merged) and len(langs) != len(raw):
         merged = [Section(lang=code, text=s.text) for code, s in zip(langs, merged, strict=True)]
@@ -164,9 +162,9 @@ def strip_headline(text: str, title: str | None) -> Headed:
             headline = candidate
             if title is None or _similar(candidate, title):
                 drop.append(index)
-        elif title is not None and _similar(plain, title):
-            drop.append(index)
-        elif candidate is not None and headline and _similar(candidate, title or headline):
+        elif (title is not None and _similar(plain, title)) or (
+            candidate is not None and _similar(candidate, title or headline)
+        ):
             drop.append(index)
         else:
             break

@@ -1,0 +1,100 @@
+"""SPEC 1.1: a body splits into language sections on `---` lines; no text is ever lost."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedkit.sections import find_source_link, split_sections, strip_headline
+
+LABELS = ("原文链接", "Source Link", "Source")
+ZH = "这是一个中文段落，其中提到了OpenAI、Microsoft和Elon Musk等名字。"
+EN = "This is an English paragraph that mentions 北京 once."
+
+
+def langs(body: str, **kwargs: object) -> list[str]:
+    return [s.lang for s in split_sections(body, LABELS, **kwargs)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (f"{ZH}\n\n---\n\n{EN}", ["zh", "en"]),
+        (f"{EN}\n\n---\n\n{ZH}", ["en", "zh"]),
+        (f"{ZH}\n\n---\n\n{ZH}\n\n---\n\n{EN}", ["zh", "en"]),
+        (f"{EN}\n\n---\n\n{EN}", ["en"]),
+        (f"{ZH}\n\n---\n\n[Source Link](https://x.org/a)", ["zh"]),
+        (f"{ZH}\n\n---\n\n\n\n---\n\n{EN}", ["zh", "en"]),
+        (f"```\n{ZH}\n---\n{EN}\n```", ["zh"]),
+        (f"{ZH} ولم {ZH}\n\n---\n\n{EN}", ["zh", "en"]),
+        (f"{ZH}\n\n---\n\n![](https://x.org/a.png)\n\n---\n\n{EN}", ["zh", "en"]),
+    ],
+    ids=[
+        "zh-en",
+        "en-zh",
+        "zh-zh-en-merges",
+        "en-en-merges",
+        "link-only-section-dropped",
+        "empty-section-dropped",
+        "separator-inside-code-fence",
+        "third-script-word",
+        "letterless-section-joins-neighbour",
+    ],
+)
+def test_section_languages(body: str, expected: list[str]) -> None:
+    assert langs(body) == expected
+
+
+def test_metadata_names_the_sections() -> None:
+    assert langs(f"{EN}\n\n---\n\n{EN}", langs=("fr", "en")) == ["fr", "en"]
+    assert langs(f"{ZH}\n\n---\n\n{EN}", langs=("ja",)) == ["ja"]
+
+
+def test_source_link_is_the_first_labelled_link() -> None:
+    body = "[not it](https://a.org)\n\n[原文链接](https://b.org/x)\n\n[Source](https://c.org)"
+    assert find_source_link(body, LABELS) == "https://b.org/x"
+
+
+def test_headline_repeated_in_two_spellings_is_dropped() -> None:
+    text = (
+        "伊隆·马斯克撤销了诉讼\n\n**埃隆·马斯克撤销了诉讼**\n\n正文第一段。\n\n**背景**：\n更多。"
+    )
+    headed = strip_headline(text, "伊隆·马斯克撤销了诉讼")
+    assert headed.text.startswith("正文第一段。")
+    assert "**背景**" in headed.text
+    assert headed.first_paragraph == "正文第一段。"
+
+
+def test_own_headline_becomes_the_title_and_leaves_the_body() -> None:
+    headed = strip_headline(" **Big news**\n\nBody text.\n\n**Background:**\nMore.", None)
+    assert headed.headline == "Big news"
+    assert headed.text == "Body text.\n\n**Background:**\nMore."
+
+
+def test_a_bold_pseudo_heading_further_down_is_not_a_headline() -> None:
+    headed = strip_headline("Body first.\n\n**Background:**\nMore.", None)
+    assert headed.headline == ""
+    assert headed.text.startswith("Body first.")
+
+
+paragraph = st.text(
+    alphabet=st.sampled_from(list("abc xyz中文字段落。ولمабв,.")), min_size=1, max_size=40
+).filter(lambda s: s.strip() and s.strip() != "---")
+
+
+@given(st.lists(paragraph, min_size=1, max_size=6))
+def test_splitting_never_loses_text(parts: list[str]) -> None:
+    body = "\n\n---\n\n".join(parts)
+    sections = split_sections(body, LABELS)
+    joined = "\n".join(s.text for s in sections)
+    for part in parts:
+        assert part.strip("\n") in joined
+
+
+@given(st.lists(paragraph, min_size=1, max_size=6))
+def test_adjacent_sections_never_share_a_language(parts: list[str]) -> None:
+    codes = [s.lang for s in split_sections("\n\n---\n\n".join(parts), LABELS)]
+    assert all(a != b for a, b in itertools.pairwise(codes))
