@@ -15,7 +15,9 @@ from feedkit.dates import load_tz
 from feedkit.errors import ConfigError, FeedkitError
 from feedkit.lang import normalize_lang, primary_lang
 from feedkit.model import ArticleOptions, FeedSettings, Problem, RunReport
-from feedkit.pipeline import Progress, convert
+from feedkit.config import load_config_dir
+from feedkit.pipeline import Progress, convert, merge_reports, run_once
+from feedkit.status import format_status
 from feedkit.urls import absolute_http_url
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -29,10 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"feedkit {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="say more")
     parser.add_argument("-q", "--quiet", action="count", default=0, help="say less")
+    # -v/-q are accepted after the command name too ("feedkit convert … -q")
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS)
+    verbosity.add_argument("-q", "--quiet", action="count", default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     conv = commands.add_parser(
         "convert",
+        parents=[verbosity],
         help="convert article folders or files into Atom feeds, once",
         description="Convert article folders or files into zh/en/... and combined Atom feeds.",
     )
@@ -47,7 +54,60 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--encoding", default="utf-8", help="encoding of the article files")
     conv.add_argument("--time-zone", default="UTC", help="zone of dates written without one")
     conv.set_defaults(handler=_convert)
+
+    run = commands.add_parser(
+        "run",
+        parents=[verbosity, _config_options()],
+        help="process the configured feeds (feeds/*.toml) and publish to output/",
+        description="Process the sources that are due and publish every configured feed.",
+    )
+    run.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    run.add_argument("--force", action="store_true", help="fetch every source, due or not")
+    run.set_defaults(handler=_run)
+
+    status = commands.add_parser(
+        "status",
+        parents=[verbosity, _config_options()],
+        help="show every feed and source: last run, errors, entry counts, next fetch",
+    )
+    status.set_defaults(handler=_status)
     return parser
+
+
+def _config_options() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--config", type=Path, default=Path("feeds"), help="folder of feed TOML files (feeds/)"
+    )
+    shared.add_argument("--output", type=Path, default=None, help="output folder (output/)")
+    shared.add_argument(
+        "--state", type=Path, default=None, help="state database (OUTPUT/../.feedkit/state.db)"
+    )
+    return shared
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    output: Path = args.output or Path("output")
+    state: Path = args.state or output.parent / ".feedkit" / "state.db"
+    return output, state
+
+
+def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    configs = load_config_dir(args.config)
+    output, state = _paths(args)
+    if not args.once:
+        raise ConfigError("the daemon is not built yet: use 'feedkit run --once' (for cron)")
+    runs = run_once(configs, output=output, state=state, force=args.force, progress=progress)
+    for feed_run in runs:
+        logging.getLogger("feedkit").info("%s", feed_run.summary())
+    return merge_reports(run.report for run in runs)
+
+
+def _status(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    configs = load_config_dir(args.config)
+    output, state = _paths(args)
+    sys.stdout.write(format_status(configs, state))
+    return RunReport()
 
 
 def _convert(args: argparse.Namespace, progress: Progress | None) -> RunReport:

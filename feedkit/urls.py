@@ -86,13 +86,19 @@ def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     return f"https://{authority}{path}{'?' + query if query else ''}"
 
 
+_UNSAFE_IN_IRI = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}]+')
+
+
 def absolute_http_url(url: str, base: str = "") -> str | None:
-    """``url`` resolved against ``base``, as written, when it is an absolute http(s) URL."""
+    """``url`` resolved against ``base``, when it is an absolute http(s) URL: as written, but for
+    characters no IRI may hold (spaces, quotes, angle brackets, controls), percent-encoded."""
     try:
         joined = urljoin(base.strip(), url.strip()).strip()
     except ValueError:
         return None
-    return joined if canonical_url(joined) is not None else None
+    if canonical_url(joined) is None:
+        return None
+    return _UNSAFE_IN_IRI.sub(lambda m: quote(m.group(0), safe=""), joined)
 
 
 def is_http_url(url: str) -> bool:

@@ -1,0 +1,115 @@
+"""Generate a corpus of articles in the seed's format, for benchmarks.
+
+Bilingual (zh then en) and one-language articles, some duplicates written with other URL
+spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
+
+    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs]
+
+With --split-langs it also writes OUT_DIR-zh/ and OUT_DIR-en/ (one language per file) for
+peers such as Hugo and Pelican that expect one language per file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+from pathlib import Path
+
+ZH_WORDS = (
+    "人工智能 公司 市场 投资者 美国 中国 政府 经济 银行 科技 增长 数据 研究 合作 诉讼 首席执行官 "
+    "董事会 利润 监管 股价 芯片 能源 政策 消费者 全球 创始人 发布 宣布 表示 认为 计划 同意"
+).split()
+EN_WORDS = (
+    "the company said market investors would government economy bank technology growth data "
+    "research partnership lawsuit chief executive board profit regulators shares chips energy "
+    "policy consumers global founder announced plans agreed on Tuesday according to people"
+).split()
+NAMES = ("Elon Musk", "OpenAI", "Sam Altman", "Microsoft", "Nvidia", "Apple", "xAI", "Tesla")
+TAGS = ("companies", "markets", "technology", "人工智能", "energy", "banks", "China", "US")
+
+
+def _zh_paragraph(rng: random.Random, chars: int) -> str:
+    out: list[str] = []
+    size = 0
+    while size < chars:
+        word = rng.choice(NAMES) if rng.random() < 0.08 else rng.choice(ZH_WORDS)
+        out.append(word)
+        size += len(word)
+        if rng.random() < 0.12:
+            out.append("，" if rng.random() < 0.7 else "。")
+    return "".join(out) + "。"
+
+
+def _en_paragraph(rng: random.Random, words: int) -> str:
+    text = " ".join(
+        rng.choice(NAMES) if rng.random() < 0.05 else rng.choice(EN_WORDS) for _ in range(words)
+    )
+    return text[0].upper() + text[1:] + "."
+
+
+def article(rng: random.Random, index: int, kind: str) -> tuple[str, str, str]:
+    """(bilingual text, zh-only text, en-only text) of article `index`."""
+    slug = f"{index:06d}-{rng.getrandbits(32):08x}"
+    url = f"https://ft.com/content/{slug}"
+    day = 1 + index % 28
+    date = f"2024-{1 + index % 12:02d}-{day:02d}T{index % 24:02d}:{index % 60:02d}:09.733Z"
+    zh_title = _zh_paragraph(rng, 24)[:-1]
+    en_title = _en_paragraph(rng, 9)[:-1]
+    zh_body = "\n\n".join(
+        f"**{_zh_paragraph(rng, 4)[:-1]}**：\n{_zh_paragraph(rng, 120)}" for _ in range(5)
+    )
+    en_body = "\n\n".join(
+        f"**{_en_paragraph(rng, 2)[:-1]}:**\n{_en_paragraph(rng, 70)}" for _ in range(5)
+    )
+    tags = "\n".join(f"- {t}" for t in rng.sample(TAGS, 2))
+    front = (
+        f"---\ntitle: {zh_title}\ndate: {date}\ndescription: {_en_paragraph(rng, 18)}\n"
+        f"tags:\n{tags}\nauthor: ft\n---\n\n"
+    )
+    zh = f"[原文链接]({url})\n\n{zh_title}\n\n**{zh_title}**\n\n{zh_body}\n"
+    en = f" **{en_title}**\n\n{en_body}\n\n[Source Link]({url})\n"
+    both = front + zh + "\n---\n\n" + en
+    zh_only = front.replace("---\n\n", "lang: zh\n---\n\n", 1) if kind else front
+    return both, zh_only + zh, front.replace(f"title: {zh_title}", f"title: {en_title}") + en
+
+
+def generate(out: Path, count: int, *, seed: int = 1, split: bool = False) -> None:
+    rng = random.Random(seed)
+    if out.exists():
+        shutil.rmtree(out)
+    targets = [out]
+    if split:
+        targets += [out.with_name(out.name + "-zh"), out.with_name(out.name + "-en")]
+        for extra in targets[1:]:
+            if extra.exists():
+                shutil.rmtree(extra)
+    for folder in targets:
+        folder.mkdir(parents=True)
+    for index in range(count):
+        both, zh, en = article(rng, index, "split")
+        sub = f"{index // 1000:03d}"
+        roll = rng.random()
+        text = both if roll < 0.8 else zh if roll < 0.9 else en
+        if index and rng.random() < 0.02:  # a duplicate of an earlier article, URL respelled
+            text = text.replace("https://ft.com/content/", "http://www.FT.com/content/", 2)
+        path = out / sub / f"article-{index:06d}.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if split:
+            for folder, body in ((targets[1], zh), (targets[2], en)):
+                (folder / f"article-{index:06d}.md").write_text(body, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--split-langs", action="store_true")
+    args = parser.parse_args()
+    generate(args.out, args.count, seed=args.seed, split=args.split_langs)
+
+
+if __name__ == "__main__":
+    main()

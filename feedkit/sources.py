@@ -1,0 +1,222 @@
+"""One configured source, brought up to date: a remote feed fetched when due, a feed file read.
+
+Remote entries are merged into the store; what gets published is everything the store holds
+for the source, so a feed that fails, drops entries or turns up empty loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from feedkit.config import FeedConfig, SourceConfig
+from feedkit.errors import FeedFormatError, FetchError
+from feedkit.fetch import Fetcher, FetchResult, HttpStatusError, RetryLater, Validators
+from feedkit.model import Entry, Problem
+from feedkit.remote import ParsedFeed, RemoteOptions, parse_feed
+from feedkit.schedule import SchedulePolicy, is_due, next_due
+from feedkit.store import SourceState, Store
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_FILE = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceOutcome:
+    """What refreshing one source did."""
+
+    name: str
+    ok: bool = True
+    action: str = ""  # "fetched", "not modified", "not due", "retired", "failed", "read"
+    new: int = 0
+    changed: int = 0
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshContext:
+    """What every refresh in one pass shares."""
+
+    store: Store
+    fetcher: Fetcher
+    now: datetime
+    rand: Callable[[], float]
+    policy: SchedulePolicy = field(default_factory=SchedulePolicy)
+    force: bool = False  # fetch even when not due (`run --once --force`)
+
+
+def stored_entries(feed: FeedConfig, source: SourceConfig, store: Store) -> list[Entry]:
+    """Everything the store holds for a remote source, ranked as the configuration says now."""
+    return [
+        replace(entry, priority=source.priority, source=source.name)
+        for entry in store.stored_entries(feed.name, source.name)
+    ]
+
+
+def refresh_remote(feed: FeedConfig, source: SourceConfig, ctx: RefreshContext) -> SourceOutcome:
+    """Fetch (or read) a remote source if it is due, and merge what it offers into the store."""
+    location = source.location
+    state = ctx.store.get_source(feed.name, source.name)
+    if state is None or state.url != location:
+        state = SourceState(url=location)  # new source, or its URL was changed in the config
+    if state.retired and not ctx.force:
+        return SourceOutcome(name=source.name, action="retired")
+    if not ctx.force and not is_due(state.next_due, ctx.now):
+        return SourceOutcome(name=source.name, action="not due")
+    try:
+        if source.url is not None:
+            result = ctx.fetcher.fetch(
+                state.permanent_url or source.url,
+                validators=Validators(etag=state.etag, last_modified=state.last_modified),
+            )
+        else:
+            result = _read_file(source)
+        return _handle(feed, source, state, result, ctx)
+    except (FetchError, FeedFormatError) as exc:
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+        status = exc.status if isinstance(exc, HttpStatusError | RetryLater) else None
+        return _failed(feed, source, state, str(exc), ctx, retry_after=retry_after, status=status)
+
+
+def _handle(
+    feed: FeedConfig,
+    source: SourceConfig,
+    state: SourceState,
+    result: FetchResult,
+    ctx: RefreshContext,
+) -> SourceOutcome:
+    state = replace(
+        state,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        last_fetch=ctx.now,
+        last_status=result.status,
+        permanent_url=result.permanent_redirect or state.permanent_url,
+    )
+    if result.status == 410:
+        state = replace(state, retired=True, last_error="410 Gone: the feed was retired")
+        ctx.store.put_source(feed.name, source.name, state)
+        message = "answered 410 Gone; retired (its entries stay published)"
+        problem = Problem(where=source.location, message=message, fatal=False)
+        return SourceOutcome(name=source.name, action="retired", problems=(problem,))
+    if result.status == 304:
+        _succeeded(feed, source, state, result, None, ctx=ctx)
+        return SourceOutcome(name=source.name, action="not modified")
+    parsed = parse_feed(
+        result.body,
+        url=source.location,
+        headers=dict(result.headers),
+        options=RemoteOptions(source=source.name, priority=source.priority, lang=source.lang),
+        now=ctx.now,
+        first_seen=lambda entry_id: ctx.store.first_seen(feed.name, source.name, entry_id),
+    )
+    merged = ctx.store.merge_entries(feed.name, source.name, parsed.entries, ctx.now)
+    if parsed.entries and (source.retain_max_entries or source.retain_max_age):
+        ctx.store.prune(
+            feed.name,
+            source.name,
+            max_entries=source.retain_max_entries,
+            max_age=source.retain_max_age,
+            now=ctx.now,
+        )
+    _succeeded(feed, source, state, result, parsed, ctx=ctx)
+    problems = tuple(
+        Problem(where=source.location, message=text, fatal=False) for text in parsed.problems
+    )
+    return SourceOutcome(
+        name=source.name,
+        action="fetched",
+        new=merged.new,
+        changed=merged.changed,
+        problems=problems,
+    )
+
+
+def _succeeded(
+    feed: FeedConfig,
+    source: SourceConfig,
+    state: SourceState,
+    result: FetchResult,
+    parsed: ParsedFeed | None,
+    ctx: RefreshContext,
+) -> None:
+    due = next_due(
+        now=ctx.now,
+        interval=source.interval,
+        max_age=result.max_age,
+        ttl=parsed.ttl if parsed is not None else None,
+        retry_after=None,
+        failures=0,
+        policy=ctx.policy,
+        rand=ctx.rand,
+    )
+    state = replace(
+        state,
+        last_success=ctx.now,
+        last_error=None,
+        failures=0,
+        next_due=due,
+        feed_title=parsed.title if parsed is not None and parsed.title else state.feed_title,
+    )
+    ctx.store.put_source(feed.name, source.name, state)
+
+
+def _failed(
+    feed: FeedConfig,
+    source: SourceConfig,
+    state: SourceState,
+    message: str,
+    ctx: RefreshContext,
+    *,
+    retry_after: float | None,
+    status: int | None,
+) -> SourceOutcome:
+    failures = state.failures + 1
+    due = next_due(
+        now=ctx.now,
+        interval=source.interval,
+        max_age=None,
+        ttl=None,
+        retry_after=retry_after,
+        failures=failures,
+        policy=ctx.policy,
+        rand=ctx.rand,
+    )
+    state = replace(
+        state,
+        last_fetch=ctx.now,
+        last_error=message,
+        last_status=status,
+        failures=failures,
+        next_due=due,
+    )
+    ctx.store.put_source(feed.name, source.name, state)
+    ctx.store.record_failure(feed.name, source.name, ctx.now, message)
+    log.info("%s: failed (%d in a row), next try %s", source.location, failures, due)
+    # fetch and parse messages already start with the URL or path they are about
+    problem = Problem(where=f"{feed.name}/{source.name}", message=message)
+    return SourceOutcome(name=source.name, ok=False, action="failed", problems=(problem,))
+
+
+def _read_file(source: SourceConfig) -> FetchResult:
+    """A feed file on disk, read like a fetched body."""
+    assert source.path is not None
+    body = read_feed_file(source.path)
+    return FetchResult(status=200, url=str(source.path), body=body, headers=(), elapsed=0.0)
+
+
+def read_feed_file(path: Path) -> bytes:
+    """The bytes of a feed file, refusing files over MAX_FEED_FILE (FetchError naming it)."""
+    try:
+        with open(path, "rb") as handle:
+            body = handle.read(MAX_FEED_FILE + 1)
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
+        raise FetchError(f"{path}: cannot read: {reason}") from exc
+    if len(body) > MAX_FEED_FILE:
+        raise FetchError(f"{path}: file larger than {MAX_FEED_FILE} bytes")
+    return body

@@ -1,0 +1,490 @@
+"""SQLite state: what feedkit remembers between runs (the only module that touches the database).
+
+Everything is keyed by (feed name, source name): fetch state per remote source, every entry a
+source has offered with its content hash and first/last sighting, ids removed by pruning, and the
+local files already read. WAL mode, `synchronous=NORMAL`, a 5 s busy timeout; every write is one
+`BEGIN IMMEDIATE` transaction, so a process killed mid-run leaves the previous state and two
+writers wait for each other instead of failing. sqlite3 errors never escape: they become
+`StoreError("<path>: <reason>")`.
+
+Pruning is by an explicit count or age policy only. The caller never prunes after a failed or
+empty fetch: entries a feed stopped carrying stay published until the policy removes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from feedkit.errors import StoreError
+from feedkit.model import Entry
+from feedkit.remote import content_hash
+from feedkit.store_schema import (
+    dumps,
+    entries_from_json,
+    entry_from_dict,
+    entry_to_dict,
+    iso,
+    iso_or_none,
+    migrate,
+    parse_iso,
+    parse_iso_or_none,
+)
+
+__all__ = [
+    "FAILURE_LOG_SIZE",
+    "FileRecord",
+    "MergeResult",
+    "SourceState",
+    "SourceSummary",
+    "Store",
+    "entry_from_dict",
+    "entry_to_dict",
+]
+
+log = logging.getLogger(__name__)
+
+FAILURE_LOG_SIZE = 20  # failures kept per source
+PRUNED_MEMORY = timedelta(days=365)  # a pruned id no longer offered for this long is forgotten
+_STATE_COLUMNS = (
+    "url, etag, last_modified, permanent_url, retired, last_fetch, last_success, last_error, "
+    "last_status, failures, next_due, feed_title"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """Fetch state of one remote source."""
+
+    url: str  # as configured
+    etag: str | None = None  # opaque, sent back as If-None-Match
+    last_modified: str | None = None  # opaque, sent back as If-Modified-Since
+    permanent_url: str | None = None  # the target of a 301/308, shown in `status`
+    retired: bool = False  # the server answered 410 Gone
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_status: int | None = None
+    failures: int = 0  # consecutive
+    next_due: datetime | None = None  # None: due on every pass
+    feed_title: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MergeResult:
+    """What `Store.merge_entries` did; `entries` are the given ones as stored (input order)."""
+
+    new: int
+    changed: int
+    unchanged: int
+    skipped_pruned: int
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileRecord:
+    """A local file already read: its size, mtime and digest, and what reading it gave."""
+
+    rel: str  # path relative to the source's folder, "/"-separated
+    size: int
+    mtime_ns: int
+    digest: str
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSummary:
+    """One source as `status` shows it; `state` is None for a source never fetched (local)."""
+
+    source: str
+    state: SourceState | None
+    entries: int  # stored entries
+    files: int  # local files recorded
+    published: int = 0  # entries of this source in the last run's feeds
+    last_run: datetime | None = None
+    last_run_ok: bool = True
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+class Store:
+    """An open state database. Use `Store.open(path, clock=...)`, as a context manager.
+
+    `now` arguments default to the clock's time. One Store per thread (sqlite3's rule); any
+    number of Stores, in threads or processes, may share one file.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
+        self._conn = conn
+        self.path = path
+        self._clock = clock
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Callable[[], datetime]) -> Store:
+        """Open (creating it and its folders if needed) and migrate the database at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the state database: {exc}") from exc
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if str(mode).lower() != "wal":
+                log.warning("%s: WAL mode unavailable, using journal mode %s", path, mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn, path)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{path}: not a usable state database: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, clock)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        """sqlite3 errors (locked, corrupt, closed) as StoreError naming the database."""
+        try:
+            yield self._conn
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed whole, or rolled back whole."""
+        with self._guard() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, *params: object) -> list[Any]:
+        with self._guard() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def _corrupt(self, what: str, exc: Exception) -> StoreError:
+        return StoreError(f"{self.path}: stored {what} unreadable: {exc}")
+
+    # --- fetch state ---
+
+    def get_source(self, feed: str, source: str) -> SourceState | None:
+        rows = self._rows(
+            f"SELECT {_STATE_COLUMNS} FROM sources WHERE feed = ? AND source = ?", feed, source
+        )
+        return _state_from_row(rows[0]) if rows else None
+
+    def put_source(self, feed: str, source: str, state: SourceState) -> None:
+        s = state
+        values = (
+            *(feed, source, s.url, s.etag, s.last_modified, s.permanent_url, int(s.retired)),
+            *(iso_or_none(s.last_fetch), iso_or_none(s.last_success), s.last_error),
+            *(s.last_status, s.failures, iso_or_none(s.next_due), s.feed_title),
+        )
+        with self._tx() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO sources (feed, source, {_STATE_COLUMNS})"
+                f" VALUES ({', '.join('?' * len(values))})",
+                values,
+            )
+
+    def record_failure(self, feed: str, source: str, when: datetime | None, message: str) -> None:
+        """Log one failure; only the last FAILURE_LOG_SIZE of each source are kept."""
+        key = (feed, source)
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO failures (feed, source, at, message) VALUES (?, ?, ?, ?)",
+                (*key, iso(when or self._clock()), message),
+            )
+            conn.execute(
+                "DELETE FROM failures WHERE feed = ? AND source = ? AND seq <= (SELECT seq FROM"
+                " failures WHERE feed = ? AND source = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                (*key, *key, FAILURE_LOG_SIZE),
+            )
+
+    def recent_failures(
+        self, feed: str, source: str, limit: int = FAILURE_LOG_SIZE
+    ) -> list[tuple[datetime, str]]:
+        """(time, message) of the last `limit` failures, newest first."""
+        rows = self._rows(
+            "SELECT at, message FROM failures WHERE feed = ? AND source = ?"
+            " ORDER BY seq DESC LIMIT ?",
+            *(feed, source, limit),
+        )
+        return [(parse_iso(at), message) for at, message in rows]
+
+    # --- entries ---
+
+    def merge_entries(
+        self, feed: str, source: str, entries: Sequence[Entry], now: datetime | None = None
+    ) -> MergeResult:
+        """Upsert what a fetch offered; `last_seen = now` for all.
+
+        New: `first_seen = now`. Same content hash as stored: the stored `published`/`updated`
+        are kept. Changed hash: the new data is stored, and if its `updated` is not later than
+        the stored one it becomes `now` (the time the change was first seen). Ids pruned before
+        are skipped.
+        """
+        now = now or self._clock()
+        counts = dict.fromkeys(("new", "changed", "unchanged", "skipped_pruned"), 0)
+        merged: list[Entry] = []
+        with self._tx() as conn:
+            for entry in entries:
+                kind, stored = _merge_one(conn, (feed, source, entry.id), entry, now)
+                counts[kind] += 1
+                if stored is not None:
+                    merged.append(stored)
+        return MergeResult(
+            new=counts["new"],
+            changed=counts["changed"],
+            unchanged=counts["unchanged"],
+            skipped_pruned=counts["skipped_pruned"],
+            entries=tuple(merged),
+        )
+
+    def stored_entries(self, feed: str, source: str) -> list[Entry]:
+        """Every stored entry of the source, newest published first."""
+        rows = self._rows(
+            "SELECT id, data FROM entries WHERE feed = ? AND source = ?"
+            " ORDER BY published DESC, id",
+            *(feed, source),
+        )
+        try:
+            return [entry_from_dict(json.loads(data)) for _id, data in rows]
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise self._corrupt(f"entry of {feed}/{source}", exc) from exc
+
+    def first_seen(self, feed: str, source: str, entry_id: str) -> datetime | None:
+        rows = self._rows(
+            "SELECT first_seen FROM entries WHERE feed = ? AND source = ? AND id = ?",
+            *(feed, source, entry_id),
+        )
+        return parse_iso(rows[0][0]) if rows else None
+
+    def prune(
+        self,
+        feed: str,
+        source: str,
+        *,
+        max_entries: int | None,
+        max_age: timedelta | None,
+        now: datetime | None = None,
+    ) -> int:
+        """Delete entries beyond the newest `max_entries` (by published, then id) and/or published
+        before `now - max_age`, remembering their ids so they do not come back as new; return how
+        many went.
+
+        Never call it after a failed or empty fetch. Pruned ids the source has not offered for
+        PRUNED_MEMORY are forgotten here too.
+        """
+        now = now or self._clock()
+        key = (feed, source)
+        where = "FROM entries WHERE feed = ? AND source = ?"
+        with self._tx() as conn:
+            doomed: set[str] = set()
+            if max_entries is not None:
+                sql = f"SELECT id {where} ORDER BY published DESC, id LIMIT -1 OFFSET ?"
+                doomed.update(r[0] for r in conn.execute(sql, (*key, max(max_entries, 0))))
+            if max_age is not None:
+                sql = f"SELECT id {where} AND published < ?"
+                doomed.update(r[0] for r in conn.execute(sql, (*key, iso(now - max_age))))
+            stamp = iso(now)
+            conn.executemany(
+                "INSERT OR REPLACE INTO pruned (feed, source, id, pruned_at, last_seen)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(*key, i, stamp, stamp) for i in sorted(doomed)],
+            )
+            conn.executemany(f"DELETE {where} AND id = ?", [(*key, i) for i in doomed])
+            conn.execute(
+                "DELETE FROM pruned WHERE feed = ? AND source = ? AND last_seen < ?",
+                (*key, iso(now - PRUNED_MEMORY)),
+            )
+        return len(doomed)
+
+    def delete_source_entries(self, feed: str, source: str, ids: Sequence[str]) -> int:
+        """Forget entries (of local files removed since); they are not remembered as pruned."""
+        sql = "DELETE FROM entries WHERE feed = ? AND source = ? AND id = ?"
+        with self._tx() as conn:
+            return sum(conn.execute(sql, (feed, source, i)).rowcount for i in ids)
+
+    # --- local files ---
+
+    def get_files(self, feed: str, source: str) -> dict[str, FileRecord]:
+        """Every file recorded for the source, by `rel`."""
+        rows = self._rows(
+            "SELECT rel, size, mtime_ns, digest, entries, warnings FROM files"
+            " WHERE feed = ? AND source = ?",
+            *(feed, source),
+        )
+        out = {}
+        for rel, size, mtime_ns, digest, entries, warnings in rows:
+            try:
+                parsed = entries_from_json(entries), tuple(map(str, json.loads(warnings)))
+            except (ValueError, TypeError) as exc:
+                raise self._corrupt(f"file {feed}/{source}/{rel}", exc) from exc
+            out[rel] = FileRecord(
+                rel=rel,
+                size=size,
+                mtime_ns=mtime_ns,
+                digest=digest,
+                entries=parsed[0],
+                warnings=parsed[1],
+            )
+        return out
+
+    def put_files(
+        self, feed: str, source: str, records: Sequence[FileRecord], removed: Sequence[str]
+    ) -> None:
+        """Record files read (replacing earlier records) and forget `removed` ones, atomically."""
+        rows = [
+            (
+                *(feed, source, r.rel, r.size, r.mtime_ns, r.digest),
+                dumps([entry_to_dict(e) for e in r.entries]),
+                dumps(list(r.warnings)),
+            )
+            for r in records
+        ]
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO files"
+                " (feed, source, rel, size, mtime_ns, digest, entries, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany(
+                "DELETE FROM files WHERE feed = ? AND source = ? AND rel = ?",
+                [(feed, source, rel) for rel in removed],
+            )
+
+    # --- status ---
+
+    def record_run(
+        self, feed: str, outcomes: Mapping[str, tuple[int, bool]], when: datetime | None = None
+    ) -> None:
+        """Remember, per source, how many entries the run at `when` published and if it was ok."""
+        stamp = iso(when or self._clock())
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT INTO runs (feed, source, run_at, published, ok) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (feed, source) DO UPDATE SET run_at = excluded.run_at,"
+                " published = excluded.published, ok = excluded.ok",
+                [(feed, name, stamp, count, int(ok)) for name, (count, ok) in outcomes.items()],
+            )
+
+    def feeds(self) -> list[str]:
+        """Every feed name the database holds something for, sorted."""
+        rows = self._rows(
+            "SELECT feed FROM sources UNION SELECT feed FROM entries"
+            " UNION SELECT feed FROM files ORDER BY feed"
+        )
+        return [r[0] for r in rows]
+
+    def summary(self, feed: str) -> list[SourceSummary]:
+        """Per source of `feed` (sorted by name): fetch state and counts of what is stored."""
+        sql = "SELECT source, {} FROM {} WHERE feed = ? GROUP BY source"
+        states = {
+            r[0]: _state_from_row(r[1:])
+            for r in self._rows(sql.format(_STATE_COLUMNS, "sources"), feed)
+        }
+        entries = dict(self._rows(sql.format("count(*)", "entries"), feed))
+        files = dict(self._rows(sql.format("count(*)", "files"), feed))
+        runs = {
+            r[0]: (r[1], parse_iso(r[2]), bool(r[3]))
+            for r in self._rows(
+                "SELECT source, published, run_at, ok FROM runs WHERE feed = ?", feed
+            )
+        }
+        return [
+            SourceSummary(
+                source=name,
+                state=states.get(name),
+                entries=entries.get(name, 0),
+                files=files.get(name, 0),
+                published=runs[name][0] if name in runs else 0,
+                last_run=runs[name][1] if name in runs else None,
+                last_run_ok=runs[name][2] if name in runs else True,
+            )
+            for name in sorted(states.keys() | entries.keys() | files.keys() | runs.keys())
+        ]
+
+
+def _merge_one(
+    conn: sqlite3.Connection, key: tuple[str, str, str], entry: Entry, now: datetime
+) -> tuple[str, Entry | None]:
+    """Store one offered entry (see `Store.merge_entries`): its kind and the entry as stored."""
+    stamp = iso(now)
+    where = "WHERE feed = ? AND source = ? AND id = ?"
+    if conn.execute(f"UPDATE pruned SET last_seen = ? {where}", (stamp, *key)).rowcount:
+        return "skipped_pruned", None
+    digest = content_hash(entry)
+    row = conn.execute(f"SELECT content_hash, published, updated FROM entries {where}", key)
+    stored = row.fetchone()
+    if stored is None:
+        kind = "new"
+    elif stored[0] == digest:
+        kind = "unchanged"
+        entry = dataclasses.replace(
+            entry, published=parse_iso(stored[1]), updated=parse_iso(stored[2])
+        )
+    else:
+        kind = "changed"
+        if entry.updated <= parse_iso(stored[2]):
+            entry = dataclasses.replace(entry, updated=max(now, entry.published))
+    conn.execute(
+        "INSERT INTO entries (feed, source, id, key, lang, data, content_hash, first_seen,"
+        " last_seen, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (feed, source, id) DO UPDATE SET key = excluded.key, lang = excluded.lang,"
+        " data = excluded.data, content_hash = excluded.content_hash,"
+        " last_seen = excluded.last_seen, published = excluded.published,"
+        " updated = excluded.updated",
+        (
+            *(*key, entry.key, entry.lang, dumps(entry_to_dict(entry)), digest),
+            *(stamp, stamp, iso(entry.published), iso(entry.updated)),
+        ),
+    )
+    return kind, entry
+
+
+def _state_from_row(row: Sequence[Any]) -> SourceState:
+    """A SourceState from the `_STATE_COLUMNS` of a `sources` row."""
+    return SourceState(
+        url=row[0],
+        etag=row[1],
+        last_modified=row[2],
+        permanent_url=row[3],
+        retired=bool(row[4]),
+        last_fetch=parse_iso_or_none(row[5]),
+        last_success=parse_iso_or_none(row[6]),
+        last_error=row[7],
+        last_status=row[8],
+        failures=row[9],
+        next_due=parse_iso_or_none(row[10]),
+        feed_title=row[11],
+    )

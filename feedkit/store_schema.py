@@ -1,0 +1,276 @@
+"""The state database's on-disk format: tables (versioned migrations) and the JSON of entries.
+
+Used only by `feedkit.store`.
+
+**Tables.** An ordered list of migrations, one per `PRAGMA user_version`.
+
+Migration N (1-based) takes a database at version N-1 to version N. Each is a sequence of SQL
+statements that `store.Store.open` runs in one `BEGIN IMMEDIATE` transaction together with the
+`PRAGMA user_version = N` that records it, so a crash mid-migration leaves version N-1 intact.
+Never edit a released migration: append a new one.
+
+**Values.** Datetimes are stored as ISO 8601 UTC text with microseconds
+(`2026-01-02T03:04:05.000000+00:00`): fixed width, so text order is time order. Entries are
+stored as JSON (`entry_to_dict`: every field, datetimes as ISO strings, the `feed` origin as a
+nested object, tuples as lists); the columns beside the JSON are what queries sort and filter on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedkit.errors import StoreError
+from feedkit.model import BodyFormat, Entry, FeedOrigin
+
+_V1 = (
+    # Per configured source: fetch state (conditional GET, redirects, failures, schedule).
+    """
+    CREATE TABLE sources (
+        feed          TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        permanent_url TEXT,
+        retired       INTEGER NOT NULL DEFAULT 0,
+        last_fetch    TEXT,
+        last_success  TEXT,
+        last_error    TEXT,
+        last_status   INTEGER,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_due      TEXT,
+        feed_title    TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (feed, source)
+    ) WITHOUT ROWID
+    """,
+    # The last few failures of each source, newest = highest seq.
+    """
+    CREATE TABLE failures (
+        seq     INTEGER PRIMARY KEY,
+        feed    TEXT NOT NULL,
+        source  TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        message TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX failures_by_source ON failures (feed, source, seq)",
+    # Every entry a source has offered (until pruned), with its content hash and sighting times.
+    """
+    CREATE TABLE entries (
+        feed         TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        id           TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        data         TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        first_seen   TEXT NOT NULL,
+        last_seen    TEXT NOT NULL,
+        published    TEXT NOT NULL,
+        updated      TEXT NOT NULL,
+        PRIMARY KEY (feed, source, id)
+    )
+    """,
+    "CREATE INDEX entries_by_published ON entries (feed, source, published DESC, id)",
+    # Ids removed by a prune policy, so a feed still carrying them does not bring them back.
+    """
+    CREATE TABLE pruned (
+        feed      TEXT NOT NULL,
+        source    TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        pruned_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (feed, source, id)
+    ) WITHOUT ROWID
+    """,
+    # Local article files already read: an unchanged file is never parsed twice.
+    """
+    CREATE TABLE files (
+        feed     TEXT NOT NULL,
+        source   TEXT NOT NULL,
+        rel      TEXT NOT NULL,
+        size     INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        digest   TEXT NOT NULL,
+        entries  TEXT NOT NULL,
+        warnings TEXT NOT NULL,
+        PRIMARY KEY (feed, source, rel)
+    )
+    """,
+)
+
+# Version 2: what the last run published per source, and when that run was (for `status`).
+_V2 = (
+    """
+    CREATE TABLE runs (
+        feed      TEXT NOT NULL,
+        source    TEXT NOT NULL,
+        run_at    TEXT NOT NULL,
+        published INTEGER NOT NULL,
+        ok        INTEGER NOT NULL,
+        PRIMARY KEY (feed, source)
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to SCHEMA_VERSION, one transaction per migration; StoreError when the
+    database is newer than this code."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: state database schema version {version} is newer than this feedkit"
+            f" ({SCHEMA_VERSION}); upgrade feedkit"
+        )
+    for target, statements in enumerate(MIGRATIONS, start=1):
+        if version >= target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the write lock.
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version < target:
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+                version = target
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def parse_iso(text: object) -> datetime:
+    if not isinstance(text, str):
+        raise ValueError(f"expected an ISO datetime string, got {text!r}")
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"expected an aware datetime, got {text!r}")
+    return value.astimezone(UTC)
+
+
+def parse_iso_or_none(text: object) -> datetime | None:
+    return None if text is None else parse_iso(text)
+
+
+def entry_to_dict(entry: Entry) -> dict[str, object]:
+    """Every field of `entry` as JSON-ready values (the inverse of `entry_from_dict`)."""
+    feed = entry.feed
+    return {
+        "key": entry.key,
+        "id": entry.id,
+        "lang": entry.lang,
+        "title": entry.title,
+        "published": iso(entry.published),
+        "updated": iso(entry.updated),
+        "link": entry.link,
+        "summary": entry.summary,
+        "body": entry.body,
+        "body_format": entry.body_format.value,
+        "authors": list(entry.authors),
+        "tags": list(entry.tags),
+        "image": entry.image,
+        "source": entry.source,
+        "priority": entry.priority,
+        "group_id": entry.group_id,
+        "origin": entry.origin,
+        "feed": None
+        if feed is None
+        else {
+            "id": feed.id,
+            "title": feed.title,
+            "url": feed.url,
+            "updated": iso_or_none(feed.updated),
+        },
+    }
+
+
+def _text(d: Mapping[str, object], name: str, default: str | None = None) -> str:
+    value = d.get(name, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{name!r} must be a string, got {value!r}")
+    return value
+
+
+def _texts(d: Mapping[str, object], name: str) -> tuple[str, ...]:
+    value = d.get(name, [])
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name!r} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def entry_from_dict(d: Mapping[str, object]) -> Entry:
+    """The Entry `entry_to_dict` made; ValueError when `d` is not one (missing keys get defaults
+    where Entry has them, unknown keys are ignored: data written by a newer feedkit still reads).
+    """
+    if not isinstance(d, Mapping):
+        raise ValueError(f"expected an entry object, got {d!r}")
+    feed = d.get("feed")
+    if feed is not None and not isinstance(feed, Mapping):
+        raise ValueError(f"'feed' must be an object, got {feed!r}")
+    priority = d.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise ValueError(f"'priority' must be an integer, got {priority!r}")
+    return Entry(
+        key=_text(d, "key"),
+        id=_text(d, "id"),
+        lang=_text(d, "lang"),
+        title=_text(d, "title"),
+        published=parse_iso(d.get("published")),
+        updated=parse_iso(d.get("updated")),
+        link=_text(d, "link", ""),
+        summary=_text(d, "summary", ""),
+        body=_text(d, "body", ""),
+        body_format=BodyFormat(d.get("body_format", BodyFormat.MARKDOWN.value)),
+        authors=_texts(d, "authors"),
+        tags=_texts(d, "tags"),
+        image=_text(d, "image", ""),
+        source=_text(d, "source", ""),
+        priority=priority,
+        group_id=_text(d, "group_id", ""),
+        origin=_text(d, "origin", ""),
+        feed=None
+        if feed is None
+        else FeedOrigin(
+            id=_text(feed, "id"),
+            title=_text(feed, "title"),
+            url=_text(feed, "url"),
+            updated=parse_iso_or_none(feed.get("updated")),
+        ),
+    )
+
+
+def dumps(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: SQLite text must be UTF-8, \u escapes are
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def entries_from_json(text: str) -> tuple[Entry, ...]:
+    items = json.loads(text)
+    if not isinstance(items, list):
+        raise ValueError(f"expected a list of entries, got {type(items).__name__}")
+    return tuple(entry_from_dict(item) for item in items)
