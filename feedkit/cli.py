@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TextIO
 
 from feedkit import __version__
+from feedkit.config import load_config_dir
+from feedkit.daemon import Daemon, run_daemon
 from feedkit.dates import load_tz
 from feedkit.errors import ConfigError, FeedkitError
 from feedkit.lang import normalize_lang, primary_lang
 from feedkit.model import ArticleOptions, FeedSettings, Problem, RunReport
-from feedkit.config import load_config_dir
 from feedkit.pipeline import Progress, convert, merge_reports, run_once
 from feedkit.status import format_status
 from feedkit.urls import absolute_http_url
@@ -96,7 +97,8 @@ def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
     configs = load_config_dir(args.config)
     output, state = _paths(args)
     if not args.once:
-        raise ConfigError("the daemon is not built yet: use 'feedkit run --once' (for cron)")
+        run_daemon(Daemon(config_dir=args.config, output=output, state=state))
+        return RunReport()
     runs = run_once(configs, output=output, state=state, force=args.force, progress=progress)
     for feed_run in runs:
         logging.getLogger("feedkit").info("%s", feed_run.summary())
@@ -105,7 +107,7 @@ def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
 
 def _status(args: argparse.Namespace, progress: Progress | None) -> RunReport:
     configs = load_config_dir(args.config)
-    output, state = _paths(args)
+    _, state = _paths(args)
     sys.stdout.write(format_status(configs, state))
     return RunReport()
 
@@ -162,11 +164,14 @@ def _encoding(value: str) -> str:
     return info.name
 
 
-def configure_logging(verbosity: int) -> None:
+def configure_logging(verbosity: int, *, timestamps: bool = False) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     if verbosity < -1:
         level = logging.CRITICAL
-    logging.basicConfig(level=level, format="feedkit: %(message)s", stream=sys.stderr)
+    layout = "%(asctime)s feedkit: %(message)s" if timestamps else "feedkit: %(message)s"
+    logging.basicConfig(level=level, format=layout, stream=sys.stderr, force=True)
+    # the scheduler's own chatter ("Running job …") only at -vv
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
 
 
 class _ProgressBar:
@@ -206,7 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     verbosity = args.verbose - args.quiet
-    configure_logging(verbosity)
+    daemon = args.command == "run" and not args.once
+    # a daemon says one line per feed run by default
+    configure_logging(verbosity + daemon, timestamps=daemon)
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and verbosity >= 0 else None
     try:
         report: RunReport = args.handler(args, bar)

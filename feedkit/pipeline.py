@@ -18,12 +18,12 @@ from feedkit.dedupe import dedupe
 from feedkit.discover import ARTICLE_SUFFIXES, find_articles
 from feedkit.errors import ArticleError, ConfigError, FeedFormatError, FetchError, PublishError
 from feedkit.fetch import Fetcher
+from feedkit.lock import LockBusy, feed_lock
 from feedkit.model import ArticleOptions, Entry, FeedSettings, PlannedFeed, Problem, RunReport
 from feedkit.plan import plan_feeds
 from feedkit.publish import write_if_changed
 from feedkit.remote import RemoteOptions, parse_feed
 from feedkit.render import ContentRenderer, render_atom
-from feedkit.store import Store
 from feedkit.sources import (
     RefreshContext,
     SourceOutcome,
@@ -31,6 +31,7 @@ from feedkit.sources import (
     refresh_remote,
     stored_entries,
 )
+from feedkit.store import Store
 from feedkit.urls import DEFAULT_RULES, UrlRules, is_http_url
 
 log = logging.getLogger(__name__)
@@ -168,19 +169,24 @@ def run_feed(
         if source.kind == "articles":
             assert source.path is not None
             options = feed.article_options(source)
-            collected = collect_articles(
+            found_pass = ctx.index(feed.name, source.name).refresh(
                 source.path,
-                source=source.name,
+                ctx.store,
+                now=ctx.now,
                 priority=source.priority,
                 options=options,
                 rules=feed.url_rules,
                 tz=load_tz(options.default_tz),
-                progress=progress,
             )
-            found = collected.entries
-            failed = any(p.fatal for p in collected.problems)
+            found = found_pass.entries
+            failed = any(p.fatal for p in found_pass.problems)
             outcome = SourceOutcome(
-                name=source.name, ok=not failed, action="read", problems=tuple(collected.problems)
+                name=source.name,
+                ok=not failed,
+                action="read",
+                new=found_pass.new,
+                changed=found_pass.changed,
+                problems=tuple(found_pass.problems),
             )
         else:
             outcome = refresh_remote(feed, source, ctx)
@@ -228,10 +234,38 @@ def run_once(
     try:
         with Store.open(state, clock=clock) as store:
             ctx = RefreshContext(store=store, fetcher=active, now=clock(), rand=rand, force=force)
-            return [run_feed(feed, output, ctx, progress) for feed in configs]
+            return [
+                run_feed_locked(feed, output, ctx, lock_dir(state), progress=progress)
+                for feed in configs
+            ]
     finally:
         if own_fetcher:
             active.close()
+
+
+def lock_dir(state: Path) -> Path:
+    """Where the per-feed lock files live: beside the state database."""
+    return state.parent / "locks"
+
+
+def run_feed_locked(
+    feed: FeedConfig,
+    output: Path,
+    ctx: RefreshContext,
+    locks: Path,
+    *,
+    wait: float = 10.0,
+    progress: Progress | None = None,
+) -> FeedRun:
+    """`run_feed` while holding the feed's lock; a busy lock is reported, not raised."""
+    try:
+        with feed_lock(locks, feed.name, wait=wait):
+            return run_feed(feed, output, ctx, progress)
+    except LockBusy as exc:
+        problem = Problem(where=feed.name, message=str(exc))
+        return FeedRun(
+            feed=feed.name, outcomes=(), report=RunReport(problems=(problem,)), seconds=0
+        )
 
 
 def merge_reports(reports: Iterable[RunReport]) -> RunReport:

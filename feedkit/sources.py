@@ -15,6 +15,7 @@ from pathlib import Path
 from feedkit.config import FeedConfig, SourceConfig
 from feedkit.errors import FeedFormatError, FetchError
 from feedkit.fetch import Fetcher, FetchResult, HttpStatusError, RetryLater, Validators
+from feedkit.incremental import ArticleIndex
 from feedkit.model import Entry, Problem
 from feedkit.remote import ParsedFeed, RemoteOptions, parse_feed
 from feedkit.schedule import SchedulePolicy, is_due, next_due
@@ -47,6 +48,11 @@ class RefreshContext:
     rand: Callable[[], float]
     policy: SchedulePolicy = field(default_factory=SchedulePolicy)
     force: bool = False  # fetch even when not due (`run --once --force`)
+    # article folders as last read, by (feed, source): the daemon keeps them between passes
+    indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
+
+    def index(self, feed: str, source: str) -> ArticleIndex:
+        return self.indexes.setdefault((feed, source), ArticleIndex(feed=feed, source=source))
 
 
 def stored_entries(feed: FeedConfig, source: SourceConfig, store: Store) -> list[Entry]:
