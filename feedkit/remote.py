@@ -1,27 +1,31 @@
 """Fetched bytes of a remote feed -> entries (pure: no network, no clock; `now` is passed in).
 
-The bytes go through four steps:
+The bytes go through five steps:
 
 1. **Decode** (`_decode`): byte-order mark, then the HTTP charset, then the XML declaration, then
    UTF-8, windows-1252 and Latin-1, as RFC 7303 orders them (GB2312/GBK are read as GB18030, Big5
-   falls back to CP950). Decoding first means the next step sees the characters feedparser would
+   falls back to CP950). Decoding first means the next steps see the characters feedparser would
    see, whatever the encoding (UTF-16, UTF-32, EBCDIC, UTF-7...).
-2. **Neutralize the prolog** (`neutralize_doctype`): everything before the root element except
-   whitespace and the XML declaration is dropped: DOCTYPE declarations with their internal subsets,
-   stray ENTITY declarations, comments and processing instructions. feedparser's lenient parser
-   expands internal entities without limit (one 50 KB entity used 20,000 times is a gigabyte), and
-   it finds DOCTYPEs even inside prolog comments; with no `<!` left before the root there is
-   nothing to expand or resolve (external entities included). Linear time on any input.
-3. **Parse**: a JSON Feed 1.x document (its first character is `{`) is read with `json`; anything
+2. **Neutralize the prolog** (`neutralize_doctype`): before the root element only whitespace is
+   kept: DOCTYPE declarations with their internal subsets, stray ENTITY declarations, comments and
+   processing instructions go. feedparser's lenient parser expands internal entities without
+   limit (one 50 KB entity used 20,000 times is a gigabyte of text) and finds DOCTYPEs even inside
+   prolog comments; with no `<!` before the root, nothing is declared, so nothing is expanded or
+   resolved (external entities included). Linear time on any input.
+3. **Repair references** (`_replace_entities`): HTML's named entities become character
+   references and undefined ones text, so the strict XML parser reads on instead of handing the
+   document to feedparser's slow lenient parser; character references to no XML character go.
+4. **Parse**: a JSON Feed 1.x document (its first character is `{`) is read with `json`; anything
    else goes to `feedparser.parse(io.BytesIO(utf8), response_headers=...)` with
-   `sanitize_html=False` (nh3 sanitizes once, below: faster and stricter than feedparser's) and
+   `sanitize_html=False` (nh3 sanitizes once, later: faster and stricter than feedparser's) and
    `resolve_relative_uris=False` (relative URLs in content resolve against the entry's link, SPEC
    3.2; an explicit `xml:base` still wins).
-4. **Build entries** (`remote_fields.EntryBuilder`): identity, links, caps, dates, language.
+5. **Build entries** (`remote_fields.EntryBuilder`): identity, links, caps, dates, language.
 
-Not a feed (empty body, no RSS/Atom/JSON Feed root, XML so broken no entry was recovered) raises
-`FeedFormatError("<url>: <reason>")`; a bozo feed whose entries were recovered is used, and the
-parser's complaint is listed in `ParsedFeed.problems` beside capped fields and dropped items.
+Not a feed (empty body, no RSS/Atom/JSON Feed root, XML so broken no entry was recovered, a crash
+inside feedparser) raises `FeedFormatError("<url>: <reason>")`; a bozo feed whose entries were
+recovered is used, and the parser's complaint is listed in `ParsedFeed.problems` beside capped
+fields and dropped items.
 """
 
 from __future__ import annotations
@@ -82,11 +86,12 @@ def parse_feed(
     resolve against it, and ids that are not global (RSS guids) are made global with it.
     `first_seen(entry_id)` answers when feedkit first saw an entry; it dates entries without dates.
 
-    Entry ids: an Atom entry keeps its `atom:id` when that is an absolute IRI (RFC 4287 §4.2.6).
-    Any other identity (RSS guid, RSS 1.0 rdf:about, JSON Feed id, a relative or overlong atom:id,
-    else the canonical link, else `urn:sha256:` of title and content) becomes
-    `urn:uuid:` + uuid5(URL namespace, canonical feed URL + newline + identity): stable across
-    runs and machines, and distinct across sources that reuse guids like "1".
+    Entry ids: an Atom entry keeps its `atom:id` when that is an http(s), tag, urn or info IRI
+    of at most 1,000 characters (RFC 4287 §4.2.6; feedparser has already resolved a relative
+    atom:id against xml:base or `url`). Any other identity (RSS guid, RSS 1.0 rdf:about, JSON Feed
+    id, another atom:id; else the canonical link; else `urn:sha256:` of title and content) becomes
+    `urn:uuid:` + uuid5(URL namespace, canonical `url` + newline + identity): stable across runs
+    and machines, distinct across sources that reuse guids like "1". `Entry.group_id` is the id.
     """
     if now.tzinfo is None:
         raise ValueError("parse_feed needs an aware `now`")
@@ -125,6 +130,19 @@ def _read_json(text: str, url: str) -> RawFeed:
     return raw
 
 
+_FEEDPARSER_CRASHES = (
+    LookupError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
+    RuntimeError,
+)
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_NAMED_REFERENCE = re.compile(r"<!\[CDATA\[.*?(?:\]\]>|\Z)|&([A-Za-z_][A-Za-z0-9._-]*);", re.DOTALL)
+_NUMERIC_REFERENCE = re.compile(r"&#(?:([0-9]+)|[xX]([0-9A-Fa-f]+));")
+
+
 def _read_xml(text: str, url: str, problems: list[str]) -> RawFeed:
     text, undefined = _replace_entities(_strip_prolog(text, keep_declaration=False))
     if undefined:
@@ -141,8 +159,9 @@ def _read_xml(text: str, url: str, problems: list[str]) -> RawFeed:
             sanitize_html=False,
             resolve_relative_uris=False,
         )
-    except (UnicodeError, ValueError, OverflowError, RecursionError) as exc:
-        # feedparser's lenient parser has crashed on hostile input (a bug); not a usable feed.
+    except _FEEDPARSER_CRASHES as exc:
+        # Its lenient parser has bugs that hostile input reaches (fuzzing found KeyError and
+        # UnicodeEncodeError); such a document is no usable feed, and the run goes on.
         reason = f"{type(exc).__name__}: {short(exc)}"
         raise FeedFormatError(f"{url}: unusable XML, feedparser failed: {reason}") from exc
     raw = feedparser_feed(parsed, url=url)
@@ -195,10 +214,6 @@ def _xml_char(code: int) -> bool:
         or (0x10000 <= code <= 0x10FFFF)
     )
 
-
-_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_NAMED_REFERENCE = re.compile(r"<!\[CDATA\[.*?(?:\]\]>|\Z)|&([A-Za-z_][A-Za-z0-9._-]*);", re.DOTALL)
-_NUMERIC_REFERENCE = re.compile(r"&#(?:([0-9]+)|[xX]([0-9A-Fa-f]+));")
 
 # --- decoding ---------------------------------------------------------------------------------
 
@@ -278,9 +293,10 @@ _NOT_SPACE = re.compile(r"[^ \t\r\n]+")
 
 
 def neutralize_doctype(body: bytes) -> bytes:
-    """`body` with everything before its root element dropped but whitespace, stray text and the
-    XML declaration: no DOCTYPE (internal subset included), ENTITY declaration, comment or
-    processing instruction survives, so no entity can be declared. Linear time, any bytes.
+    """`body` with nothing but whitespace and the XML declaration before its root element.
+
+    No DOCTYPE (internal subset included), ENTITY declaration, comment, processing instruction or
+    stray text survives there, so no entity can be declared. Linear time on any bytes.
 
     UTF-16 and UTF-32 bodies (with or without a byte-order mark) are handled in their own
     encoding; any other body is treated as ASCII-compatible, byte for byte, which is exact for
@@ -336,7 +352,7 @@ def _after(text: str, end: str, pos: int) -> int:
 def _declaration_end(text: str, pos: int) -> int:
     """Where a `<!...>` declaration that starts before `pos` ends (the end of text if never)."""
     match = _DECLARATION.match(text, pos)
-    return match.end() if match else len(text)  # it always matches; mypy cannot know
+    return match.end() if match else len(text)  # pragma: no cover - it always matches
 
 
 def content_hash(entry: Entry) -> str:

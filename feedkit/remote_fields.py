@@ -307,9 +307,15 @@ def _feedparser_item(entry: dict[str, Any], *, atom: bool, url: str) -> RawItem:
 
 
 def _link(entry: dict[str, Any], *, atom: bool) -> str:
-    for link in _get(entry, "links") or ():
-        if _get(link, "rel") in (None, "alternate") and _get(link, "href"):
-            return clean(_get(link, "href"))
+    """The first alternate link, an HTML one before others; else an RSS permalink guid."""
+    alternates = [
+        link
+        for link in _get(entry, "links") or ()
+        if _get(link, "rel") in (None, "alternate") and clean(_get(link, "href"))
+    ]
+    alternates.sort(key=lambda link: "html" not in clean(_get(link, "type") or "text/html"))
+    if alternates:
+        return clean(_get(alternates[0], "href"))
     # feedparser copies an RSS guid with isPermaLink into `link`; an Atom id is no link.
     return "" if atom or not _get(entry, "guidislink") else clean(_get(entry, "link"))
 

@@ -102,6 +102,7 @@ def _handle(
         last_fetch=ctx.now,
         last_status=result.status,
         permanent_url=result.permanent_redirect or state.permanent_url,
+        retired=False,  # a forced fetch (`--force`) that gets an answer brings it back
     )
     if result.status == 410:
         state = replace(state, retired=True, last_error="410 Gone: the feed was retired")
@@ -114,7 +115,7 @@ def _handle(
         return SourceOutcome(name=source.name, action="not modified")
     parsed = parse_feed(
         result.body,
-        url=source.location,
+        url=_feed_url(source),
         headers=dict(result.headers),
         options=RemoteOptions(source=source.name, priority=source.priority, lang=source.lang),
         now=ctx.now,
@@ -206,6 +207,15 @@ def _failed(
     # fetch and parse messages already start with the URL or path they are about
     problem = Problem(where=f"{feed.name}/{source.name}", message=message)
     return SourceOutcome(name=source.name, ok=False, action="failed", problems=(problem,))
+
+
+def _feed_url(source: SourceConfig) -> str:
+    """The URL entries of a source are read against: the configured one (a recorded permanent
+    redirect does not change it, so ids stay put), or a feed file's file: URL."""
+    if source.url is not None:
+        return source.url
+    assert source.path is not None
+    return source.path.resolve().as_uri()
 
 
 def _read_file(source: SourceConfig) -> FetchResult:

@@ -52,10 +52,11 @@ def _source_lines(source: SourceConfig, summary: SourceSummary | None) -> list[s
             * (state.last_status is not None)
             + f", last success {_when(state.last_success)}"
         )
-        lines.append(
-            f"    failures in a row {state.failures}, next fetch "
-            + (_when(state.next_due) if state.next_due else "on every pass")
-        )
+        if state.retired:
+            upcoming = "never (retired; --force fetches it)"
+        else:
+            upcoming = _when(state.next_due) if state.next_due else "on every pass"
+        lines.append(f"    failures in a row {state.failures}, next fetch {upcoming}")
         if state.last_error:
             lines.append(f"    last error: {state.last_error}")
     counts = f"    entries stored {summary.entries}, published {summary.published}"
