@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,15 @@ def parse_article(
     options: ArticleOptions = ArticleOptions(),
     rules: UrlRules = DEFAULT_RULES,
     tz: tzinfo = UTC,
+    *,
+    full: bool = True,
 ) -> ParsedArticle:
-    """One article file's bytes into language entries; ArticleError when it cannot be used."""
+    """One article file's bytes into language entries; ArticleError when it cannot be used.
+
+    With `full=False` (a scan) the entries carry what deduplication and planning need — ids,
+    keys, languages, dates, links — but no title, summary or body: `convert` scans every file
+    and reads in full only the files whose entries it publishes.
+    """
     if len(article.data) > options.max_file_size:
         raise ArticleError(
             article.path,
@@ -83,7 +90,7 @@ def parse_article(
         matter = split_matter(text)
     except MatterError as exc:
         raise ArticleError(article.path, str(exc), line=exc.line) from exc
-    return _Reader(article, matter, text, options, rules, tz).read()
+    return _Reader(article, matter, text, options, rules, tz, full=full).read()
 
 
 class _Reader:
@@ -97,7 +104,10 @@ class _Reader:
         options: ArticleOptions,
         rules: UrlRules,
         tz: tzinfo,
+        *,
+        full: bool = True,
     ) -> None:
+        self.full = full
         self.article, self.fields, self.body = article, matter.fields, matter.body
         self.head = text[: len(text) - len(matter.body)]  # the front matter, for line numbers
         self.options, self.rules, self.tz = options, rules, tz
@@ -149,6 +159,9 @@ class _Reader:
         common: dict[str, Any],
     ) -> Entry:
         lang = section.lang
+        entry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{common['group_id']}#{lang}")
+        if not self.full:
+            return Entry(id=f"urn:uuid:{entry_id}", lang=lang, title="", **common)
         own_title = title if title and (single or _lang_of(title) == lang) else None
         headed = strip_headline(section.text, own_title)
         entry_title = own_title or headed.headline or title
@@ -158,7 +171,6 @@ class _Reader:
             summary = description
         else:
             summary = summarize(headed.first_paragraph)
-        entry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{common['group_id']}#{lang}")
         return Entry(
             id=f"urn:uuid:{entry_id}",
             lang=lang,
@@ -256,6 +268,8 @@ class _Reader:
             items = value if isinstance(value, list) else [] if value is None else [value]
             for raw in items:
                 item = raw["name"] if isinstance(raw, dict) and "name" in raw else raw
+                if isinstance(item, date):  # YAML reads "2024-06-11" as a date: a tag is text
+                    item = item.isoformat()
                 if isinstance(item, bool) or not isinstance(item, str | int | float):
                     self.warnings.append(f"'{key}' holds {_kind(item)}; ignored")
                     continue

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from feedkit.quickyaml import quick_front_matter
+
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -93,6 +95,11 @@ def split_matter(text: str) -> Matter:
 
 def load_yaml(raw: str) -> dict[str, Any]:
     """Load front matter YAML into a mapping with string keys, bounded in size."""
+    quick = quick_front_matter(raw)
+    if quick is not None:
+        if any(_XML_FORBIDDEN.search(v) for v in quick.values() if isinstance(v, str)):
+            _clean_strings(quick)
+        return quick
     try:
         data = yaml.load(raw, Loader=_Loader)  # CSafeLoader: the safe loader
     except yaml.MarkedYAMLError as exc:

@@ -6,22 +6,22 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
 
-from feedkit.articles import parse_article, read_article
 from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
 from feedkit.dates import load_tz
 from feedkit.dedupe import dedupe
-from feedkit.discover import ARTICLE_SUFFIXES, find_articles
-from feedkit.errors import ArticleError, ConfigError, FeedFormatError, FetchError, PublishError
+from feedkit.discover import ARTICLE_SUFFIXES
+from feedkit.errors import ConfigError, FeedFormatError, FetchError, PublishError
 from feedkit.fetch import Fetcher
 from feedkit.lock import LockBusy, feed_lock
 from feedkit.model import ArticleOptions, Entry, FeedSettings, PlannedFeed, Problem, RunReport
-from feedkit.plan import plan_feeds
+from feedkit.plan import plan_feeds, with_versions
 from feedkit.publish import write_if_changed
+from feedkit.reading import Collected, Finisher, Progress, collect_articles, finish_articles
 from feedkit.remote import RemoteOptions, parse_feed
 from feedkit.render import ContentRenderer, render_atom
 from feedkit.sources import (
@@ -36,72 +36,30 @@ from feedkit.urls import DEFAULT_RULES, UrlRules, is_http_url
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class Collected:
-    """Entries gathered from sources, and the problems met on the way."""
-
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    drafts: int = 0
-
-    def extend(self, other: Collected) -> None:
-        self.entries.extend(other.entries)
-        self.problems.extend(other.problems)
-        self.drafts += other.drafts
-
-
-def collect_articles(
-    root: Path,
-    *,
-    source: str = "",
-    priority: int = 0,
-    options: ArticleOptions = ArticleOptions(),
-    rules: UrlRules = DEFAULT_RULES,
-    tz: tzinfo = UTC,
-    progress: Progress | None = None,
-) -> Collected:
-    """Every entry of every article under `root`; one bad file never stops the others."""
-    found, unlisted = find_articles(root)
-    result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
-    for done, item in enumerate(found, start=1):
-        try:
-            parsed = parse_article(
-                read_article(
-                    item, source=source, priority=priority, max_size=options.max_file_size
-                ),
-                options,
-                rules,
-                tz,
-            )
-        except ArticleError as exc:
-            where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
-            result.problems.append(Problem(where=where, message=exc.reason))
-        else:
-            result.entries.extend(parsed.entries)
-            result.drafts += parsed.draft
-            result.problems.extend(
-                Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
-            )
-        if progress is not None:
-            progress(done, len(found))
-    return result
+__all__ = ["Collected", "Progress", "build_feeds", "collect_articles", "convert", "run_once"]
 
 
 def build_feeds(
-    entries: Sequence[Entry], settings: FeedSettings
+    entries: Sequence[Entry], settings: FeedSettings, *, finish: Finisher | None = None
 ) -> tuple[list[PlannedFeed], list[tuple[str, bytes]], list[Problem]]:
-    """Dedupe, plan and render: the (filename, bytes) of every output document."""
+    """Dedupe, plan and render: the (filename, bytes) of every output document.
+
+    `finish`, when given, completes scanned entries (see `articles.parse_article(full=False)`)
+    once the plan has chosen them: only published entries are read in full.
+    """
     planned = plan_feeds(dedupe(entries), settings)
+    finish_problems: list[Problem] = []
+    if finish is not None:
+        chosen = {v.id: v for feed in planned for item in feed.entries for v in item.versions}
+        finished, finish_problems = finish(list(chosen.values()))
+        planned = with_versions(planned, finished)
     renderer = ContentRenderer(base_url=settings.base_url)
     documents = [(feed.filename, render_atom(feed, renderer)) for feed in planned]
     warnings = [
         Problem(where=origin, message=message, fatal=False)
         for origin, message in dict.fromkeys(renderer.warnings)
     ]
-    return planned, documents, warnings
+    return planned, documents, finish_problems + warnings
 
 
 def publish(
@@ -339,12 +297,15 @@ def convert(
                     rules=rules,
                     tz=tz,
                     progress=progress,
+                    full=False,
                 )
             )
     finally:
         if fetcher is not None:
             fetcher.close()
-    planned, documents, render_warnings = build_feeds(collected.entries, settings)
+    planned, documents, render_warnings = build_feeds(
+        collected.entries, settings, finish=_finish_scanned(finish_articles(options, rules, tz))
+    )
     failed = any(problem.fatal for problem in collected.problems)
     written, unchanged, publish_problems = publish(
         output, documents, planned, keep_existing_when_empty=failed
@@ -362,6 +323,18 @@ def convert(
         entries=len(planned[0].entries) if planned else 0,
         problems=tuple(collected.problems + render_warnings + publish_problems),
     )
+
+
+def _finish_scanned(articles: Finisher) -> Finisher:
+    """Complete the scanned article entries; entries from feeds are complete already."""
+
+    def finish(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
+        scanned = [e for e in entries if not e.title and not e.body and e.feed is None]
+        done, problems = articles(scanned)
+        done.update((e.id, e) for e in entries if e.id not in done and e not in scanned)
+        return done, problems
+
+    return finish
 
 
 _FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".feed"})

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from feedkit.model import Entry, FeedSettings, PlannedEntry, PlannedFeed
@@ -32,6 +33,20 @@ def plan_feeds(entries: Sequence[Entry], settings: FeedSettings) -> list[Planned
         ]
         feeds.append(_feed(f"{lang}.atom.xml", settings.title_for(lang), lang, chosen, settings))
     return feeds
+
+
+def with_versions(planned: Sequence[PlannedFeed], full: Mapping[str, Entry]) -> list[PlannedFeed]:
+    """The same plan with each version replaced by `full[version.id]`; versions missing from
+    `full` are left out, and entries left with no version with them."""
+    result = []
+    for feed in planned:
+        entries = []
+        for item in feed.entries:
+            versions = tuple(full[v.id] for v in item.versions if v.id in full)
+            if versions:
+                entries.append(replace(item, versions=versions))
+        result.append(replace(feed, entries=tuple(entries)))
+    return result
 
 
 def _combined(entries: Sequence[Entry], settings: FeedSettings) -> PlannedFeed:

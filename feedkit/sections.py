@@ -63,8 +63,13 @@ def split_sections(
     return merged
 
 
+_SEPARATOR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
+
+
 def _raw_parts(body: str) -> list[str]:
     """Cut the body at lines that are exactly `---`, outside fenced code blocks."""
+    if "```" not in body and "~~~" not in body:
+        return _SEPARATOR_LINE.split(body)  # no code fence: one regex does it
     parts: list[str] = []
     current: list[str] = []
     fence = ""
@@ -84,8 +89,7 @@ def _raw_parts(body: str) -> list[str]:
 def _detect_all(parts: list[str], default: str) -> list[str]:
     """Each part's language; a part with no letters belongs to its neighbour."""
     detected: list[str | None] = [
-        detect_lang(plain_text(part), default=default) if _LETTER.search(part) else None
-        for part in parts
+        detect_lang(part, default=default) if _LETTER.search(part) else None for part in parts
     ]
     known = [code for code in detected if code]
     fallback = known[0] if known else default

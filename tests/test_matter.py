@@ -206,7 +206,8 @@ def test_any_bytes_decode_to_clean_text_or_a_clear_error(data: bytes) -> None:
 def test_split_front_matter_and_body() -> None:
     matter = split_matter("---\ntitle: Hello\ndate: 2024-06-01\ntags: [a, b]\n---\n\nBody.\n")
     assert matter == Matter(
-        fields={"title": "Hello", "date": date(2024, 6, 1), "tags": ["a", "b"]},
+        # plain front matter is read by feedkit.quickyaml: dates stay text for parse_date
+        fields={"title": "Hello", "date": "2024-06-01", "tags": ["a", "b"]},
         body="\nBody.\n",
         body_line=6,
     )

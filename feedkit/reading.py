@@ -1,0 +1,124 @@
+"""Reading article folders: a full read, or a cheap scan now and the rest for what is published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from pathlib import Path
+
+from feedkit.articles import parse_article, read_article
+from feedkit.discover import FoundFile, find_articles
+from feedkit.errors import ArticleError
+from feedkit.model import ArticleOptions, Entry, Problem
+from feedkit.urls import DEFAULT_RULES, UrlRules
+
+Progress = Callable[[int, int], None]
+# Completes scanned entries: full entries by id, and problems met re-reading their files.
+Finisher = Callable[[Sequence[Entry]], tuple[dict[str, Entry], list[Problem]]]
+
+
+@dataclass(slots=True)
+class Collected:
+    """Entries gathered from sources, and the problems met on the way."""
+
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    drafts: int = 0
+
+    def extend(self, other: Collected) -> None:
+        self.entries.extend(other.entries)
+        self.problems.extend(other.problems)
+        self.drafts += other.drafts
+
+
+def collect_articles(
+    root: Path,
+    *,
+    source: str = "",
+    priority: int = 0,
+    options: ArticleOptions = ArticleOptions(),
+    rules: UrlRules = DEFAULT_RULES,
+    tz: tzinfo = UTC,
+    progress: Progress | None = None,
+    full: bool = True,
+) -> Collected:
+    """Every entry of every article under `root`; one bad file never stops the others.
+
+    With `full=False` the entries are scanned ones (no title, summary or body yet): complete
+    the published ones with `finish_articles`.
+    """
+    found, unlisted = find_articles(root)
+    result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
+    for done, item in enumerate(found, start=1):
+        try:
+            parsed = parse_article(
+                read_article(
+                    item, source=source, priority=priority, max_size=options.max_file_size
+                ),
+                options,
+                rules,
+                tz,
+                full=full,
+            )
+        except ArticleError as exc:
+            where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
+            result.problems.append(Problem(where=where, message=exc.reason))
+        else:
+            result.entries.extend(parsed.entries)
+            result.drafts += parsed.draft
+            result.problems.extend(
+                Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
+            )
+        if progress is not None:
+            progress(done, len(found))
+    return result
+
+
+def finish_articles(
+    options: ArticleOptions = ArticleOptions(),
+    rules: UrlRules = DEFAULT_RULES,
+    tz: tzinfo = UTC,
+) -> Finisher:
+    """A Finisher that reads in full the files scanned entries came from."""
+
+    def finish(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
+        by_file: dict[str, list[Entry]] = {}
+        for entry in entries:
+            by_file.setdefault(entry.origin, []).append(entry)
+        done: dict[str, Entry] = {}
+        problems: list[Problem] = []
+        for origin, wanted in by_file.items():
+            first = wanted[0]
+            try:
+                found = _restat(Path(origin), _rel_of(first))
+                article = read_article(
+                    found,
+                    source=first.source,
+                    priority=first.priority,
+                    max_size=options.max_file_size,
+                )
+                parsed = parse_article(article, options, rules, tz)
+            except ArticleError as exc:  # changed or vanished since it was scanned
+                problems.append(Problem(where=str(exc.path), message=exc.reason))
+                continue
+            full = {entry.id: entry for entry in parsed.entries}
+            done.update((e.id, full[e.id]) for e in wanted if e.id in full)
+        return done, problems
+
+    return finish
+
+
+def _rel_of(entry: Entry) -> str:
+    """The path inside its source folder that a scanned entry's file was read under."""
+    prefix = f"path:{entry.source}/"
+    return entry.key[len(prefix) :] if entry.key.startswith(prefix) else Path(entry.origin).name
+
+
+def _restat(path: Path, rel: str) -> FoundFile:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
+        raise ArticleError(path, f"cannot read: {reason}") from exc
+    return FoundFile(path=path, rel=rel, size=st.st_size, mtime_ns=st.st_mtime_ns)

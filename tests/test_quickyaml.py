@@ -1,0 +1,137 @@
+"""The quick front-matter reader agrees with YAML wherever it answers, and defers otherwise."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedkit.dates import parse_date
+from feedkit.quickyaml import quick_front_matter
+
+
+def as_yaml_reads(value: object) -> object:
+    """What feedkit's field readers make of a YAML value: text, dates as parsed dates."""
+    if isinstance(value, list):
+        return [as_yaml_reads(v) for v in value]
+    if isinstance(value, datetime | date):
+        return parse_date(value)
+    return value if value is None else str(value)
+
+
+def as_quick_reads(value: object) -> object:
+    if isinstance(value, list):
+        return [as_quick_reads(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return parse_date(value) if value[:4].isdigit() and "-" in value[:5] else value
+        except ValueError:
+            return value
+    return value
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("title: Hello\n", {"title": "Hello"}),
+        ("tags:\n- a\n- b\n", {"tags": ["a", "b"]}),
+        ("tags: \n  - a\n  - b\n", {"tags": ["a", "b"]}),
+        ("tags: [a, b ,c]\n", {"tags": ["a", "b", "c"]}),
+        ("tags: []\n", {"tags": []}),
+        ("image:\n", {"image": None}),
+        ('title: "quoted: yes"\n', {"title": "quoted: yes"}),
+        ("title: 'it''s'\n", {"title": "it's"}),
+        ("date: 2024-06-11T21:38:09.733Z\n", {"date": "2024-06-11T21:38:09.733Z"}),
+        ("date: Tue, 11 Jun 2024 21:38:09 +0000\n", {"date": "Tue, 11 Jun 2024 21:38:09 +0000"}),
+        ("title: 中文标题：副标题\n", {"title": "中文标题：副标题"}),
+    ],
+    ids=[
+        "plain",
+        "block-list",
+        "indented-list",
+        "flow-list",
+        "empty-flow-list",
+        "null",
+        "double-quoted",
+        "single-quoted",
+        "iso-date",
+        "rfc2822",
+        "full-width-colon",
+    ],
+)
+def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
+    assert quick_front_matter(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "draft: true\n",
+        "title: 2024\n",
+        "title: yes\n",
+        "a: b: c\n",
+        "title: x # note\n",
+        "# comment\ntitle: x\n",
+        "text: |\n  block\n",
+        "a: &x 1\nb: *x\n",
+        "a:\n  b: c\n",
+        'title: "esc\\n"\n',
+        "date: 2024-13-45\n",
+        "t: x\nt: y\n",
+        "title: [a, [b]]\n",
+        "t:\tx\n",
+        "key with space: x\n",
+        "t: x\n  continued\n",
+    ],
+    ids=[
+        "bool",
+        "int",
+        "yes",
+        "colon-space",
+        "comment",
+        "comment-line",
+        "block-scalar",
+        "anchors",
+        "nested",
+        "escape",
+        "impossible-date",
+        "duplicate-key",
+        "nested-flow",
+        "tab",
+        "odd-key",
+        "multi-line",
+    ],
+)
+def test_anything_else_is_left_to_yaml(raw: str) -> None:
+    assert quick_front_matter(raw) is None
+
+
+words = st.text(alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T")), min_size=1, max_size=12)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "tags", "date", "x"]),
+        st.one_of(words, st.lists(words, max_size=3)),
+        max_size=4,
+    )
+)
+def test_quick_agrees_with_yaml_whenever_it_answers(fields: dict[str, object]) -> None:
+    lines = []
+    for key, value in fields.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            lines.extend(f"- {item}" for item in value)
+        else:
+            lines.append(f"{key}: {value}")
+    raw = "\n".join(lines) + "\n"
+    quick = quick_front_matter(raw)
+    if quick is None:
+        return
+    loaded = yaml.load(raw, Loader=yaml.CSafeLoader)
+    assert {k: as_quick_reads(v) for k, v in quick.items()} == {
+        k: as_yaml_reads(v) for k, v in (loaded or {}).items()
+    }
