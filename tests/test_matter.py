@@ -12,7 +12,7 @@ import random
 import re
 import time
 import tracemalloc
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
