@@ -191,7 +191,12 @@ def _similar(a: str, b: str) -> bool:
     right = _NOT_WORD.sub("", b).casefold()
     if not left or not right:
         return False
-    if left == right or (min(len(left), len(right)) >= 8 and (left in right or right in left)):
+    if left == right:
+        return True
+    shorter, longer = sorted((len(left), len(right)))
+    if shorter < 0.7 * longer:
+        return False  # a paragraph that merely mentions the title is no repeated headline
+    if shorter >= 8 and (left in right or right in left):
         return True
     return SequenceMatcher(None, left, right, autojunk=False).ratio() >= 0.8
 

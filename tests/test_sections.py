@@ -98,3 +98,9 @@ def test_splitting_never_loses_text(parts: list[str]) -> None:
 def test_adjacent_sections_never_share_a_language(parts: list[str]) -> None:
     codes = [s.lang for s in split_sections("\n\n---\n\n".join(parts), LABELS)]
     assert all(a != b for a, b in itertools.pairwise(codes))
+
+
+def test_a_first_paragraph_that_mentions_the_title_is_kept() -> None:
+    text = "Musk dropped the OpenAI lawsuit on Tuesday, to everyone's surprise.\n\nMore text."
+    headed = strip_headline(text, "OpenAI lawsuit")
+    assert headed.text == text
