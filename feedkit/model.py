@@ -120,6 +120,9 @@ class PlannedFeed:
     author: str
     updated: datetime
     entries: tuple[PlannedEntry, ...]
+    # extra feed links (rel, href, type or ""): RFC 5005 archive links, a WebSub hub
+    links: tuple[tuple[str, str, str], ...] = ()
+    archive: bool = False  # an RFC 5005 archive document (fh:archive)
 
     def __post_init__(self) -> None:
         _check_utc(self, "updated", self.updated)

@@ -59,6 +59,8 @@ def render_atom(feed: PlannedFeed, renderer: ContentRenderer) -> bytes:
     """The Atom document of a planned feed: same plan, same bytes."""
     fg = FeedGenerator()
     fg.register_extension(_EXT, _FeedFix, _EntryFix, rss=False)
+    fix: _FeedFix = getattr(fg, _EXT)
+    fix.links, fix.archive = feed.links, feed.archive
     fg.id(feed.id)
     fg.title(feed.title)
     fg.updated(feed.updated)
@@ -134,9 +136,25 @@ def _fix_dates(parent: Any) -> None:
             child.text = format_rfc3339(datetime.fromisoformat(child.text))
 
 
+FH_NS = "http://purl.org/syndication/history/1.0"
+
+
 class _FeedFix(BaseExtension):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.links: tuple[tuple[str, str, str], ...] = ()
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS} if self.archive else {}
+
     def extend_atom(self, feed: Any) -> Any:
         _fix_dates(feed)
+        for rel, href, kind in self.links:
+            link = xml_elem("link", feed, href=href, rel=rel)
+            if kind:
+                link.attrib["type"] = kind
+        if self.archive:
+            xml_elem(f"{{{FH_NS}}}archive", feed)
         return feed
 
 
