@@ -12,6 +12,7 @@ Its tree carries no namespaces until serialization, so the fix-ups match `link`,
 
 from __future__ import annotations
 
+import html as htmllib
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -85,24 +86,20 @@ def _add_entry(
     first = planned.primary
     fe = fg.add_entry(order="append")
     fe.id(planned.id)
-    fe.title(_join(v.title for v in versions))
+    fe.title(join_texts(v.title for v in versions))
     fe.published(planned.published)
     fe.updated(planned.updated)
-    summary = _join(v.summary for v in versions)
+    summary = join_texts(v.summary for v in versions)
     if summary:
         fe.summary(summary)
-    if combined:
-        html = "\n".join(f'<div lang="{v.lang}">{renderer.html(v)}</div>' for v in versions)
-    else:
-        html = renderer.html(first)
-    fe.content(html, type="html")
-    authors = _unique(name for v in versions for name in v.authors)
+    fe.content(planned_html(planned, renderer, combined=combined), type="html")
+    authors = unique(name for v in versions for name in v.authors)
     if authors:
         fe.author([{"name": name} for name in authors])
-    tags = _unique(tag for v in versions for tag in v.tags)
+    tags = unique(tag for v in versions for tag in v.tags)
     if tags:
         fe.category([{"term": tag} for tag in tags])
-    links = _entry_links(first)
+    links = entry_links(first)
     if links:
         fe.link(links)  # written wrongly by feedgen; _EntryFix rewrites them from `links`
     fix: _EntryFix = getattr(fe, _EXT)
@@ -110,7 +107,17 @@ def _add_entry(
     fix.origin = first.feed
 
 
-def _entry_links(entry: Entry) -> list[dict[str, str]]:
+def planned_html(planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool) -> str:
+    """The body of a planned entry: one language's HTML, or in a combined feed each language's
+    HTML in a `<div lang="…">`, in configured language order (every format writes this)."""
+    if not combined:
+        return renderer.html(planned.primary)
+    return "\n".join(
+        f'<div lang="{htmllib.escape(v.lang)}">{renderer.html(v)}</div>' for v in planned.versions
+    )
+
+
+def entry_links(entry: Entry) -> list[dict[str, str]]:
     links = []
     if entry.link:
         links.append({"href": entry.link, "rel": "alternate", "type": "text/html"})
@@ -121,11 +128,11 @@ def _entry_links(entry: Entry) -> list[dict[str, str]]:
     return links
 
 
-def _join(parts: Iterable[str]) -> str:
-    return " / ".join(_unique(part for part in parts if part))
+def join_texts(parts: Iterable[str]) -> str:
+    return " / ".join(unique(part for part in parts if part))
 
 
-def _unique(items: Iterable[str]) -> list[str]:
+def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
