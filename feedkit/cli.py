@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import codecs
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +20,7 @@ from feedkit.errors import ConfigError, FeedkitError
 from feedkit.lang import normalize_lang, primary_lang
 from feedkit.model import ArticleOptions, FeedSettings, Problem, RunReport
 from feedkit.pipeline import Progress, convert, merge_reports, run_once
+from feedkit.serve import make_server, serve
 from feedkit.status import format_status
 from feedkit.urls import absolute_http_url
 
@@ -52,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang-order", default="zh,en", help="language order in combined entries (default: zh,en)"
     )
     conv.add_argument("--max-entries", type=int, default=50, help="entries per feed (default: 50)")
+    conv.add_argument(
+        "--format",
+        default="atom",
+        help="formats to write: atom, rss, json, comma separated (default: atom)",
+    )
     conv.add_argument("--encoding", default="utf-8", help="encoding of the article files")
     conv.add_argument("--time-zone", default="UTC", help="zone of dates written without one")
     conv.set_defaults(handler=_convert)
@@ -72,7 +80,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="show every feed and source: last run, errors, entry counts, next fetch",
     )
     status.set_defaults(handler=_status)
+
+    srv = commands.add_parser(
+        "serve",
+        parents=[verbosity, _config_options()],
+        help="serve output/ on 127.0.0.1 for previewing and subscribing locally",
+        description="Serve the output folder with feed content types, ETags and an index page.",
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    srv.add_argument("--run", action="store_true", help="also run the daemon in this process")
+    srv.set_defaults(handler=_serve)
     return parser
+
+
+def _serve(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    output, state = _paths(args)
+    server = make_server(output, host=args.host, port=args.port)
+    daemon = Daemon(config_dir=args.config, output=output, state=state) if args.run else None
+    stop = threading.Event()
+
+    def on_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if daemon is not None:
+            daemon.start()
+        print(f"feedkit: serving {output} at {server.url}", file=sys.stderr)
+        serve(server, stop)
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return RunReport()
 
 
 def _config_options() -> argparse.ArgumentParser:
@@ -120,6 +162,7 @@ def _convert(args: argparse.Namespace, progress: Progress | None) -> RunReport:
         base_url=_base_url(args.base_url),
         lang_order=_lang_order(args.lang_order),
         max_entries=_max_entries(args.max_entries),
+        formats=_formats(args.format),
     )
     try:
         tz = load_tz(args.time_zone)
@@ -146,6 +189,14 @@ def _lang_order(value: str) -> tuple[str, ...]:
             raise ConfigError(f"--lang-order: {item.strip()!r} is not a language tag like 'zh'")
         codes.append(primary_lang(code))
     return tuple(dict.fromkeys(codes))
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    names = {item.strip().lower() for item in value.split(",") if item.strip()}
+    unknown = names - {"atom", "rss", "json"}
+    if unknown:
+        raise ConfigError(f"--format: unknown format {sorted(unknown)[0]!r} (atom, rss, json)")
+    return tuple(name for name in ("atom", "rss", "json") if name in names | {"atom"})
 
 
 def _max_entries(value: int) -> int:
@@ -211,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     verbosity = args.verbose - args.quiet
-    daemon = args.command == "run" and not args.once
+    daemon = (args.command == "run" and not args.once) or args.command == "serve"
     # a daemon says one line per feed run by default
     configure_logging(verbosity + daemon, timestamps=daemon)
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and verbosity >= 0 else None

@@ -172,6 +172,12 @@ class FeedConfig:
             max_entries=self.max_entries,
             author=self.author,
             titles=self.titles,
+            formats=self.formats,
+            summary_only=self.content == "summary",
+            tag_feeds=self.tag_feeds,
+            author_feeds=self.author_feeds,
+            archive=self.archive,
+            hub=self.hub,
         )
 
     def article_options(self, source: SourceConfig) -> ArticleOptions:

@@ -30,7 +30,8 @@ from feedkit.config import FeedConfig, load_config_dir
 from feedkit.errors import ConfigError
 from feedkit.fetch import Fetcher
 from feedkit.incremental import ArticleIndex
-from feedkit.pipeline import lock_dir, run_feed_locked
+from feedkit.lock import LockBusy, feed_lock
+from feedkit.pipeline import lock_dir, run_feed
 from feedkit.sources import RefreshContext
 from feedkit.store import Store
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MISFIRE_GRACE = 300  # seconds a late run may still start
 STOP_GRACE = 5.0  # seconds a stopping daemon waits for a run in progress
+LOCK_WAIT = 10.0  # seconds a run waits for another process publishing the same feed
 
 
 def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -83,6 +85,7 @@ class Daemon:
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _running: int = 0
     _idle: threading.Condition = field(default_factory=threading.Condition)
+    _stopping: threading.Event = field(default_factory=threading.Event)
     _scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
@@ -103,7 +106,10 @@ class Daemon:
         log.info("daemon started: %d feeds from %s", len(loaded), self.config_dir)
 
     def stop(self, grace: float = STOP_GRACE) -> None:
-        """Stop scheduling; wait up to `grace` seconds for runs in progress to finish."""
+        """Stop scheduling; wait up to `grace` seconds for runs in progress to finish.
+
+        A run still waiting for another process's lock gives up at once."""
+        self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         with self._idle:
@@ -138,17 +144,17 @@ class Daemon:
             spec = _trigger_spec(feed)
             if self._specs.get(name) == spec:
                 continue
-            first = now if name not in self.configs else None
-            if name in self._specs:
-                self._scheduler.remove_job(name)
-            self._scheduler.add_job(
-                self._job,
-                _trigger(feed),
-                args=(name,),
-                id=name,
-                name=f"feed {name}",
-                next_run_time=first,
-            )
+            if name in self._specs:  # a new schedule: next run by it (None would pause the job)
+                self._scheduler.reschedule_job(name, trigger=_trigger(feed))
+            else:  # a new feed: run it now
+                self._scheduler.add_job(
+                    self._job,
+                    _trigger(feed),
+                    args=(name,),
+                    id=name,
+                    name=f"feed {name}",
+                    next_run_time=now,
+                )
             self._specs[name] = spec
         self.configs = wanted
 
@@ -178,7 +184,19 @@ class Daemon:
                 rand=self.rand,
                 indexes=self._indexes,
             )
-            run = run_feed_locked(feed, self.output, ctx, lock_dir(self.state))
+            try:
+                with feed_lock(
+                    lock_dir(self.state), feed.name, wait=LOCK_WAIT, stop=self._stopping
+                ):
+                    run = run_feed(feed, self.output, ctx)
+            except LockBusy as exc:  # another process publishes it, or we are stopping
+                log.log(
+                    logging.INFO if self._stopping.is_set() else logging.ERROR,
+                    "%s: %s",
+                    feed.name,
+                    exc,
+                )
+                return
         for problem in run.report.problems:
             level = logging.ERROR if problem.fatal else logging.WARNING
             log.log(level, "%s", problem)

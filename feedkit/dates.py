@@ -20,7 +20,7 @@ _EXPECTED = 'must be a date (ISO 8601, "YYYY-MM-DD HH:MM:SS" or RFC 2822)'
 # (`T`, `t` or a space; seconds and a fraction of any length optional), optional zone (`Z`,
 # `+08:00`, `+0800`, `+08`, and the `+08:05:43` Python's isoformat writes for odd offsets),
 # optionally after one space.  Groups, in order: year month day hour minute second fraction,
-# then Z or sign hours minutes seconds microseconds.
+# then Z, or the offset's sign hours minutes seconds microseconds.
 _ISO = re.compile(
     r"""
     (\d{4})-(\d{2})-(\d{2})
@@ -28,7 +28,7 @@ _ISO = re.compile(
         [Tt\ ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?
         (?:\ ?(?:
             ([Zz])
-            | ([+-])(\d{2})(?::?([0-5]\d)(?::([0-5]\d)(?:\.(\d{6}))?)?)?
+            | ([+-])(\d{2})(?::?([0-5]\d)(?::([0-5]\d)(?:\.(?P<offset_micros>\d{6}))?)?)?
         ))?
     )?
     """,
@@ -39,7 +39,7 @@ _ISO = re.compile(
 # no seconds, a named zone, a trailing comment such as "(UTC)"; full month names too.
 _RFC2822 = re.compile(
     r"""
-    (?:(?P<weekday>[A-Za-z]+)\s*,?\s*)?
+    (?:(?P<weekday>[A-Za-z]+)(?:\s*,\s*|\s+))?
     (?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4}|\d{2})
     \s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?
     (?:\s*(?:(?P<sign>[+-])(?P<off_h>\d{2})(?P<off_m>\d{2})|(?P<zone>[A-Za-z]+)))?
@@ -88,6 +88,8 @@ _RFC822_ZONES = {
     "pst": -8,
     "pdt": -7,
 }
+# Longer strings are no date (a bound that also keeps the regexes fast on hostile input).
+_MAX_CHARS = 100
 _SHOWN_CHARS = 60
 
 
@@ -113,6 +115,8 @@ def parse_date(value: object, *, tz: tzinfo = UTC) -> datetime:
 
 def _parse_text(value: str, tz: tzinfo) -> datetime:
     text = value.strip()
+    if len(text) > _MAX_CHARS:
+        raise _invalid(value, "")
     iso = _ISO.fullmatch(text)
     try:
         if iso:
@@ -126,10 +130,12 @@ def _parse_text(value: str, tz: tzinfo) -> datetime:
 
 
 def _from_iso(text: str, match: re.Match[str], tz: tzinfo) -> datetime:
-    try:  # the C parser is fast and reads every form the grammar admits, or nearly so
+    if match["offset_micros"]:  # Python 3.11's fromisoformat drops them
+        return _build_iso(match, tz)
+    try:  # the C parser is fast and reads nearly every form the grammar admits
         moment = datetime.fromisoformat(text.upper())
     except ValueError:  # "…,5 Z", out-of-range fields: the slow path parses or explains
-        moment = _build_iso(match, tz)
+        return _build_iso(match, tz)
     return moment if moment.tzinfo else _in_zone(moment, tz)
 
 

@@ -4,7 +4,9 @@ An unchanged file (same size and mtime) is never read again; a touched file whos
 change keeps its entries as they were; an edited file keeps `published`, and its `updated` moves
 only when an entry's content changed (to the time the change was first seen, unless the file
 says a later `updated` itself); a deleted file's entries leave; a renamed file keeps its ids
-(they come from the source URL) and its dates.
+(they come from the source URL) and its dates.  A file that cannot be listed (a broken link, a
+sub-folder or the whole source folder unreadable or missing) is reported, not taken as deleted:
+its last entries stay published and keep their dates.
 """
 
 from __future__ import annotations
@@ -79,9 +81,14 @@ class ArticleIndex:
                 result.entries.extend(_ranked(record.entries, priority))
         present = {item.rel for item in found}
         unlisted_paths = {str(p) for p, _ in unlisted}
-        gone = [
-            rel for rel in records if rel not in present and str(root / rel) not in unlisted_paths
-        ]
+        gone = []
+        for rel, record in records.items():
+            if rel in present:
+                continue
+            if _unlisted(root / rel, unlisted_paths):  # not known to be gone: keep what it gave
+                result.entries.extend(_ranked(record.entries, priority))
+            else:
+                gone.append(rel)
         for rel in gone:
             del records[rel]
         result.removed = len(gone)
@@ -143,6 +150,12 @@ def _carry_dates(entry: Entry, before: Entry | None, now: datetime) -> Entry:
     if entry.updated <= before.updated:  # the file did not say it was updated: we saw it now
         return replace(entry, updated=max(now, entry.published))
     return entry
+
+
+def _unlisted(path: Path, unlisted: set[str]) -> bool:
+    """Whether `path` could not be listed, itself or through a folder above it (or the source
+    folder itself): its file is not known to be gone, so its entries stay."""
+    return bool(unlisted) and any(str(p) in unlisted for p in (path, *path.parents))
 
 
 def _ranked(entries: Iterable[Entry], priority: int) -> list[Entry]:

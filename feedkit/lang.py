@@ -12,7 +12,8 @@ parentheses inside English, a stray word of a third script), so scripts are *wei
 The heaviest script wins only with more than half of the total weight; Latin winning, a text
 without a clear majority and a text without letters all give the caller's default.  Han and kana
 compete together, and the winner is Japanese when kana make up at least a twentieth of them.
-Markdown link targets, URLs, HTML tags and entities, digits and punctuation weigh nothing.
+Digits, punctuation and Markdown syntax weigh nothing; Markdown link targets, bare URLs, HTML
+tags and entities (mostly Latin) are left out when the other scripts fall short of a majority.
 
 It runs on every section of every article, so it reads bytes, not characters: in UTF-8 a
 character's lead byte names its script closely enough, one `bytes.translate` turns the text into
@@ -27,8 +28,9 @@ __all__ = ["detect_lang", "normalize_lang", "primary_lang"]
 
 # Only the start of a section is read: a few thousand characters settle its script.
 _SAMPLE_CHARS = 2000
-# Japanese writes kana between its kanji; even a terse headline has one in twenty.
-_KANA_SHARE_FOR_JA = 1 / 20
+# Japanese writes kana between its kanji: even a terse headline has one kana in twenty Han and
+# kana characters.
+_ONE_KANA_IN = 20
 _THAI_CHARS_PER_WORD = 3
 
 # Script bytes, one per character, from its UTF-8 lead byte (the byte that starts it; the
@@ -69,12 +71,9 @@ _NOT_KANA_MARKS = bytes(byte for byte in range(256) if byte != 0xE3 and not 0x80
 _THAI = (b"\xe0\xb8", b"\xe0\xb9")
 _DEVANAGARI = (b"\xe0\xa4", b"\xe0\xa5")
 _DEVANAGARI_WORD = re.compile("[\u0900-\u0963\u0971-\u097f]+")
-# Per word script: keep its byte and turn every other byte into a space; a word then starts at
-# the start or after a space.
-_WORDS_OF = {
-    script: bytes(byte if byte == script[0] else 0x20 for byte in range(256))
-    for script in _WORD_SCRIPTS
-}
+# Keep the letters of the scripts that put spaces between words and turn everything else into
+# a space: a word then starts at the start or after a space.
+_WORD_LETTERS = bytes(byte if bytes([byte]) in _WORD_SCRIPTS else 0x20 for byte in range(256))
 
 # What is not prose: Markdown link targets, URLs, HTML tags and entities.  Each pattern starts
 # with a literal, which the regex engine scans for quickly.
@@ -99,30 +98,38 @@ def detect_lang(text: str, *, default: str = "en") -> str:
     utf8 = sample.encode("utf-8", "replace")  # a lone surrogate becomes "?"
     if not utf8.translate(None, _NOT_FOREIGN):  # Latin letters, digits, punctuation only
         return default
-    weights = _weigh(sample, utf8)
-    latin = weights.pop("", 0.0)
-    lang = _majority(weights, latin)
-    if lang is None and weights:
-        # Link targets, URLs and markup only add Latin words, so they matter only when the
-        # other scripts fall short: then take their Latin words away and weigh again.
-        noise = " ".join(match for pattern in _NOISE for match in pattern.findall(sample))
-        if noise:
-            latin -= _words(_scripts(noise.encode("utf-8", "replace")), _LATIN)
-            lang = _majority(weights, latin)
+    scripts = _scripts(utf8)
+    han = scripts.count(_HAN)
+    if han > len(scripts) - han - scripts.count(0) - scripts.count(_U3000):
+        # Han outnumbers all other letters (kana aside), so no count of words can outweigh it:
+        # the common case of a Chinese section, decided without counting them.
+        return _chinese_or_japanese(han, _count_kana(sample, utf8))
+    weights = _weigh(sample, utf8, scripts)
+    lang = _majority(weights)
+    if lang is None and weights.keys() - {""}:
+        # Link targets, URLs and markup are mostly Latin, so they matter only when the other
+        # scripts fall short: then weigh again without them.
+        prose = sample
+        for pattern in _NOISE:
+            prose = pattern.sub(" ", prose)
+        if prose != sample:
+            prose_utf8 = prose.encode("utf-8", "replace")
+            lang = _majority(_weigh(prose, prose_utf8, _scripts(prose_utf8)))
     return lang or default
 
 
-def _weigh(sample: str, utf8: bytes) -> dict[str, float]:
-    """Language -> weight of its script in `sample`; "" for Latin, "ja" for kana alone."""
-    scripts = _scripts(utf8)
+def _weigh(sample: str, utf8: bytes, scripts: bytes) -> dict[str, float]:
+    """Language -> weight of its script in `sample`: "" for Latin, "ja" for kana alone."""
+    words = scripts.translate(_WORD_LETTERS)
     weights: dict[str, float] = {
-        lang: _words(scripts, script) for script, lang in _WORD_SCRIPTS.items() if script in scripts
+        lang: _count_words(words, script)
+        for script, lang in _WORD_SCRIPTS.items()
+        if script in words
     }
     if _HAN in scripts:
         weights["zh"] = scripts.count(_HAN)
     if _U3000 in scripts:
-        kana = utf8.translate(_KANA_MARKS, _NOT_KANA_MARKS).count(b"ck")
-        weights["ja"] = kana - sample.count("・")
+        weights["ja"] = _count_kana(sample, utf8)
     if _U0800 in scripts:
         weights["th"] = sum(map(utf8.count, _THAI)) / _THAI_CHARS_PER_WORD
         if any(prefix in utf8 for prefix in _DEVANAGARI):
@@ -130,30 +137,36 @@ def _weigh(sample: str, utf8: bytes) -> dict[str, float]:
     return {lang: weight for lang, weight in weights.items() if weight}
 
 
+def _count_kana(sample: str, utf8: bytes) -> int:
+    return utf8.translate(_KANA_MARKS, _NOT_KANA_MARKS).count(b"ck") - sample.count("・")
+
+
 def _scripts(utf8: bytes) -> bytes:
     """One script byte per character of the UTF-8 text."""
     return utf8.translate(_SCRIPT_OF_LEAD, _CONTINUATION)
 
 
-def _words(scripts: bytes, script: bytes) -> int:
-    """How many runs of `script` bytes there are in `scripts`."""
-    words = scripts.translate(_WORDS_OF[script])
+def _count_words(words: bytes, script: bytes) -> int:
+    """How many runs of `script` bytes `words` (letters and spaces) holds."""
     return words.count(b" " + script) + words.startswith(script)
 
 
-def _majority(weights: dict[str, float], latin: float) -> str | None:
+def _majority(weights: dict[str, float]) -> str | None:
     """The language whose script weighs more than half of all, or None (Latin, or no majority)."""
-    kana = weights.get("ja", 0.0)
     # Han and kana are one competitor: written Chinese or written Japanese.
-    leader, top = "zh", weights.get("zh", 0.0) + kana
+    leader, top = "zh", weights.get("zh", 0.0) + weights.get("ja", 0.0)
     for lang, weight in weights.items():
-        if lang not in {"zh", "ja"} and weight > top:
+        if lang not in {"zh", "ja", ""} and weight > top:
             leader, top = lang, weight
-    if top * 2 <= latin + sum(weights.values()):
+    if top * 2 <= sum(weights.values()):
         return None
-    if leader == "zh" and kana >= top * _KANA_SHARE_FOR_JA:
-        return "ja"
+    if leader == "zh":
+        return _chinese_or_japanese(weights.get("zh", 0.0), weights.get("ja", 0.0))
     return leader
+
+
+def _chinese_or_japanese(han: float, kana: float) -> str:
+    return "ja" if kana * _ONE_KANA_IN >= han + kana else "zh"
 
 
 # Language names people write in front matter instead of a tag; 2-letter codes they invent

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +24,18 @@ class LockBusy(FeedkitError):
 
 
 @contextlib.contextmanager
-def feed_lock(folder: Path, feed: str, *, wait: float = 10.0, poll: float = 0.1) -> Iterator[None]:
+def feed_lock(
+    folder: Path,
+    feed: str,
+    *,
+    wait: float = 10.0,
+    poll: float = 0.1,
+    stop: threading.Event | None = None,
+) -> Iterator[None]:
     """Hold the lock of `feed` (in `folder`) for the duration of the block.
 
-    Waits up to `wait` seconds for another holder, then raises LockBusy naming it.
+    Waits up to `wait` seconds for another holder, then raises LockBusy naming it; gives up at
+    once when `stop` is set (a daemon shutting down does not sit out the wait).
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{feed}.lock"
@@ -38,12 +47,14 @@ def feed_lock(folder: Path, feed: str, *, wait: float = 10.0, poll: float = 0.1)
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                stopping = stop is not None and stop.is_set()
+                if stopping or time.monotonic() >= deadline:
+                    why = "stopping" if stopping else f"gave up after {wait:g} s"
                     raise LockBusy(
                         f"feed '{feed}' is being published by {_holder(path)}; "
-                        f"gave up after {wait:g} s (lock file {path})"
+                        f"{why} (lock file {path})"
                     ) from None
-                time.sleep(poll)
+                (stop or threading.Event()).wait(poll)
         stamp = f"{os.getpid()} {socket.gethostname()} {int(time.time())}\n".encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, stamp, 0)
@@ -55,7 +66,7 @@ def feed_lock(folder: Path, feed: str, *, wait: float = 10.0, poll: float = 0.1)
 def _holder(path: Path) -> str:
     try:
         pid, host, since = path.read_text().split()[:3]
-    except (OSError, ValueError):
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(since)))
+    except (OSError, ValueError, OverflowError):  # unreadable, or not what feed_lock writes
         return "another process"
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(since)))
     return f"process {pid} on {host} (since {started})"

@@ -88,6 +88,13 @@ class FeedSettings:
     max_entries: int = 50
     author: str = ""  # feed-level author name; "" → the feed title
     titles: tuple[tuple[str, str], ...] = ()  # per-language feed titles, (lang, title)
+    formats: tuple[str, ...] = ("atom",)  # also "rss", "json"
+    summary_only: bool = False  # content = "summary"
+    tag_feeds: bool = False  # tag/<slug>/<lang>.atom.xml
+    author_feeds: bool = False  # author/<slug>/<lang>.atom.xml
+    archive: bool = False  # RFC 5005 archive documents
+    archive_page_size: int = 50
+    hub: str = ""  # WebSub hub URL
 
     def title_for(self, lang: str) -> str:
         """The title of the language feed `lang`."""
@@ -123,6 +130,7 @@ class PlannedFeed:
     # extra feed links (rel, href, type or ""): RFC 5005 archive links, a WebSub hub
     links: tuple[tuple[str, str, str], ...] = ()
     archive: bool = False  # an RFC 5005 archive document (fh:archive)
+    summary_only: bool = False  # content = "summary": no full content where a format allows
 
     def __post_init__(self) -> None:
         _check_utc(self, "updated", self.updated)

@@ -15,6 +15,7 @@ from feedkit.config import FeedConfig, SourceConfig
 from feedkit.dates import load_tz
 from feedkit.dedupe import dedupe
 from feedkit.discover import ARTICLE_SUFFIXES
+from feedkit.documents import Document, render_documents
 from feedkit.errors import ConfigError, FeedFormatError, FetchError, PublishError
 from feedkit.fetch import Fetcher
 from feedkit.lock import LockBusy, feed_lock
@@ -23,7 +24,7 @@ from feedkit.plan import plan_feeds, with_versions
 from feedkit.publish import write_if_changed
 from feedkit.reading import Collected, Finisher, Progress, collect_articles, finish_articles
 from feedkit.remote import RemoteOptions, parse_feed
-from feedkit.render import ContentRenderer, render_atom
+from feedkit.render import ContentRenderer
 from feedkit.sources import (
     RefreshContext,
     SourceOutcome,
@@ -41,8 +42,8 @@ __all__ = ["Collected", "Progress", "build_feeds", "collect_articles", "convert"
 
 def build_feeds(
     entries: Sequence[Entry], settings: FeedSettings, *, finish: Finisher | None = None
-) -> tuple[list[PlannedFeed], list[tuple[str, bytes]], list[Problem]]:
-    """Dedupe, plan and render: the (filename, bytes) of every output document.
+) -> tuple[list[PlannedFeed], list[Document], list[Problem]]:
+    """Dedupe, plan and render: every output document.
 
     `finish`, when given, completes scanned entries (see `articles.parse_article(full=False)`)
     once the plan has chosen them: only published entries are read in full.
@@ -54,7 +55,7 @@ def build_feeds(
         finished, finish_problems = finish(list(chosen.values()))
         planned = with_versions(planned, finished)
     renderer = ContentRenderer(base_url=settings.base_url)
-    documents = [(feed.filename, render_atom(feed, renderer)) for feed in planned]
+    documents = render_documents(planned, settings, renderer)
     warnings = [
         Problem(where=origin, message=message, fatal=False)
         for origin, message in dict.fromkeys(renderer.warnings)
@@ -64,8 +65,7 @@ def build_feeds(
 
 def publish(
     output: Path,
-    documents: Sequence[tuple[str, bytes]],
-    planned: Sequence[PlannedFeed],
+    documents: Sequence[Document],
     *,
     keep_existing_when_empty: bool,
 ) -> tuple[list[Path], list[Path], list[Problem]]:
@@ -74,15 +74,15 @@ def publish(
     written: list[Path] = []
     unchanged: list[Path] = []
     problems: list[Problem] = []
-    for (name, data), feed in zip(documents, planned, strict=True):
-        path = output / name
-        if keep_existing_when_empty and not feed.entries and path.exists():
+    for document in documents:
+        path = output / document.filename
+        if keep_existing_when_empty and document.entries == 0 and path.exists():
             problems.append(
                 Problem(where=str(path), message="not emptied: its inputs failed", fatal=False)
             )
             continue
         try:
-            changed = write_if_changed(path, data)
+            changed = write_if_changed(path, document.data)
         except PublishError as exc:
             problems.append(Problem(where=str(path), message=exc.reason))
             continue
@@ -155,7 +155,7 @@ def run_feed(
     planned, documents, warnings = build_feeds(entries, feed.settings())
     failed = any(not o.ok for o in outcomes)
     written, unchanged, publish_problems = publish(
-        output_root / feed.name, documents, planned, keep_existing_when_empty=failed
+        output_root / feed.name, documents, keep_existing_when_empty=failed
     )
     counts = _published_per_source(planned)
     ctx.store.record_run(
@@ -308,7 +308,7 @@ def convert(
     )
     failed = any(problem.fatal for problem in collected.problems)
     written, unchanged, publish_problems = publish(
-        output, documents, planned, keep_existing_when_empty=failed
+        output, documents, keep_existing_when_empty=failed
     )
     log.info(
         "%d entries from %d sources; %d files written, %d unchanged",

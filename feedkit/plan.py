@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from feedkit.archive import plan_archives
 from feedkit.model import Entry, FeedSettings, PlannedEntry, PlannedFeed
+from feedkit.slug import slugify
 
 COMBINED = "all"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)  # a feed with no entries: fixed, never "now"
@@ -26,12 +28,41 @@ def plan_feeds(entries: Sequence[Entry], settings: FeedSettings) -> list[Planned
     langs = feed_languages(entries, settings)
     wanted = set(langs)
     kept = [entry for entry in entries if entry.lang in wanted]
-    feeds = [_combined(kept, settings)]
+    feeds = _combined(kept, settings)
     for lang in langs:
         chosen = [
             PlannedEntry(id=entry.id, versions=(entry,)) for entry in kept if entry.lang == lang
         ]
-        feeds.append(_feed(f"{lang}.atom.xml", settings.title_for(lang), lang, chosen, settings))
+        feeds += _feed(f"{lang}.atom.xml", settings.title_for(lang), lang, chosen, settings)
+    if settings.tag_feeds:
+        feeds += _facet_feeds(kept, langs, settings, "tag", lambda e: e.tags)
+    if settings.author_feeds:
+        feeds += _facet_feeds(kept, langs, settings, "author", lambda e: e.authors)
+    return feeds
+
+
+def _facet_feeds(
+    entries: Sequence[Entry],
+    langs: Sequence[str],
+    settings: FeedSettings,
+    kind: str,
+    terms_of: Callable[[Entry], Sequence[str]],
+) -> list[PlannedFeed]:
+    """One feed per (tag or author, language): `KIND/<slug>/<lang>.atom.xml`."""
+    feeds: list[PlannedFeed] = []
+    for lang in langs:
+        by_slug: dict[str, tuple[str, list[PlannedEntry]]] = {}
+        for entry in entries:
+            if entry.lang != lang:
+                continue
+            for term in dict.fromkeys(terms_of(entry)):
+                _, items = by_slug.setdefault(slugify(term), (term, []))
+                if not items or items[-1].id != entry.id:
+                    items.append(PlannedEntry(id=entry.id, versions=(entry,)))
+        for slug in sorted(by_slug):
+            term, items = by_slug[slug]
+            title = f"{settings.title_for(lang)} · {term}"
+            feeds += _feed(f"{kind}/{slug}/{lang}.atom.xml", title, lang, items, settings)
     return feeds
 
 
@@ -49,7 +80,7 @@ def with_versions(planned: Sequence[PlannedFeed], full: Mapping[str, Entry]) -> 
     return result
 
 
-def _combined(entries: Sequence[Entry], settings: FeedSettings) -> PlannedFeed:
+def _combined(entries: Sequence[Entry], settings: FeedSettings) -> list[PlannedFeed]:
     groups: dict[str, list[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.key, []).append(entry)
@@ -64,9 +95,28 @@ def _combined(entries: Sequence[Entry], settings: FeedSettings) -> PlannedFeed:
 
 def _feed(
     filename: str, title: str, lang: str, entries: list[PlannedEntry], settings: FeedSettings
-) -> PlannedFeed:
+) -> list[PlannedFeed]:
+    """The feed document (newest first, at most max_entries), and its RFC 5005 archive
+    documents when archiving is on."""
     entries.sort(key=lambda e: (-e.published.timestamp(), e.id))
-    chosen = tuple(entries[: settings.max_entries])
+    if settings.archive:
+        whole = _document(filename, title, lang, tuple(entries), settings)
+        return plan_archives(
+            whole,
+            max_entries=settings.max_entries,
+            page_size=settings.archive_page_size,
+            base_url=settings.base_url,
+        )
+    return [_document(filename, title, lang, tuple(entries[: settings.max_entries]), settings)]
+
+
+def _document(
+    filename: str,
+    title: str,
+    lang: str,
+    chosen: tuple[PlannedEntry, ...],
+    settings: FeedSettings,
+) -> PlannedFeed:
     base = settings.base_url
     if base:
         feed_id = base + filename
@@ -83,6 +133,8 @@ def _feed(
         author=settings.author or settings.title,
         updated=updated,
         entries=chosen,
+        summary_only=settings.summary_only,
+        links=(("hub", settings.hub, ""),) if settings.hub else (),
     )
 
 

@@ -74,13 +74,18 @@ def render_atom(feed: PlannedFeed, renderer: ContentRenderer) -> bytes:
     if feed.self_url:
         fg.link(href=feed.self_url, rel="self", type="application/atom+xml")
     for planned in feed.entries:
-        _add_entry(fg, planned, renderer, combined=not feed.lang)
+        _add_entry(fg, planned, renderer, combined=not feed.lang, summary_only=feed.summary_only)
     data: bytes = fg.atom_str(pretty=True, encoding="UTF-8")
     return data
 
 
 def _add_entry(
-    fg: Any, planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool
+    fg: Any,
+    planned: PlannedEntry,
+    renderer: ContentRenderer,
+    *,
+    combined: bool,
+    summary_only: bool = False,
 ) -> None:
     versions = planned.versions
     first = planned.primary
@@ -92,7 +97,8 @@ def _add_entry(
     summary = join_texts(v.summary for v in versions)
     if summary:
         fe.summary(summary)
-    fe.content(planned_html(planned, renderer, combined=combined), type="html")
+    if not (summary_only and first.link and summary):  # Atom needs content when no link
+        fe.content(planned_html(planned, renderer, combined=combined), type="html")
     authors = unique(name for v in versions for name in v.authors)
     if authors:
         fe.author([{"name": name} for name in authors])

@@ -47,19 +47,28 @@ def render_json(
         doc["authors"] = [{"name": feed.author}]
     _put(doc, "language", feed.lang)
     combined = not feed.lang
-    doc["items"] = [_item(planned, renderer, combined=combined) for planned in feed.entries]
+    doc["items"] = [
+        _item(planned, renderer, combined=combined, summary_only=feed.summary_only)
+        for planned in feed.entries
+    ]
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False)
     return (text + "\n").encode("utf-8")
 
 
-def _item(planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool) -> dict[str, Any]:
+def _item(
+    planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool, summary_only: bool = False
+) -> dict[str, Any]:
     versions = planned.versions
     first = planned.primary
     item: dict[str, Any] = {"id": planned.id}
     _put(item, "url", first.link)
     _put(item, "title", join_texts(v.title for v in versions))
-    item["content_html"] = planned_html(planned, renderer, combined=combined)
-    _put(item, "summary", join_texts(v.summary for v in versions))
+    summary = join_texts(v.summary for v in versions)
+    if summary_only and summary:
+        item["content_text"] = summary  # JSON Feed needs content_html or content_text
+    else:
+        item["content_html"] = planned_html(planned, renderer, combined=combined)
+    _put(item, "summary", summary)
     _put(item, "image", first.image)
     item["date_published"] = format_rfc3339(planned.published)
     item["date_modified"] = format_rfc3339(planned.updated)

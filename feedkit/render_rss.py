@@ -76,13 +76,26 @@ def render_rss(
     channel_link = feed.alternate_url or rss_self_url or first_link
     fg.link(href=channel_link or _NO_LINK, rel="alternate")  # last: feedgen's channel <link>
     for planned in feed.entries:
-        _add_item(fg, planned, renderer, combined=not feed.lang, feed_author=feed.author)
+        _add_item(
+            fg,
+            planned,
+            renderer,
+            combined=not feed.lang,
+            feed_author=feed.author,
+            summary_only=feed.summary_only,
+        )
     data: bytes = fg.rss_str(pretty=True, encoding="UTF-8")
     return data
 
 
 def _add_item(
-    fg: Any, planned: PlannedEntry, renderer: ContentRenderer, *, combined: bool, feed_author: str
+    fg: Any,
+    planned: PlannedEntry,
+    renderer: ContentRenderer,
+    *,
+    combined: bool,
+    feed_author: str,
+    summary_only: bool = False,
 ) -> None:
     versions = planned.versions
     first = planned.primary
@@ -108,7 +121,7 @@ def _add_item(
     if first.feed is not None and first.feed.url.startswith(("http://", "https://")):
         fe.source(url=first.feed.url, title=first.feed.title or first.feed.url)
     fix: _ItemFix = getattr(fe, _EXT)
-    fix.html = html
+    fix.html = "" if summary_only else html
 
 
 class _ChannelFix(BaseExtension):  # type: ignore[misc]

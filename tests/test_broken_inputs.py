@@ -265,6 +265,7 @@ def test_nothing_but_the_good_files_is_published(run: Run) -> None:
     assert sorted(p.name for p in run.out.iterdir()) == [
         "all.atom.xml",
         "en.atom.xml",
+        "feeds.opml",
         "zh.atom.xml",
     ]
 
@@ -277,7 +278,12 @@ def test_every_output_feed_conforms(run: Run, feed: str) -> None:
 def test_the_report_says_the_run_failed_but_wrote_feeds(run: Run) -> None:
     """The exit semantics: some input skipped (exit 1), yet every feed is written."""
     assert len(run.report.failed) == len(BAD) + 1
-    assert {p.name for p in run.report.written} == {"all.atom.xml", "en.atom.xml", "zh.atom.xml"}
+    assert {p.name for p in run.report.written} == {
+        "all.atom.xml",
+        "en.atom.xml",
+        "zh.atom.xml",
+        "feeds.opml",
+    }
     assert all(not p.fatal for p in run.report.warnings)
 
 
@@ -388,7 +394,7 @@ def test_a_source_link_with_a_space_still_gives_a_valid_feed(tmp_path: Path) -> 
         article("Spaced", "https://example.com/a b", ENGLISH), encoding="utf-8"
     )
     convert([str(src)], tmp_path / "out")
-    for feed in sorted((tmp_path / "out").iterdir()):
+    for feed in sorted((tmp_path / "out").glob("*.atom.xml")):
         assert_valid_atom(feed.read_bytes())
 
 
@@ -399,5 +405,5 @@ def test_a_hostless_front_matter_id_still_gives_a_valid_feed(tmp_path: Path) -> 
         f"---\ntitle: Odd id\nid: http://\ndate: 2024-06-01\n---\n\n{ENGLISH}", encoding="utf-8"
     )
     convert([str(src)], tmp_path / "out")
-    for feed in sorted((tmp_path / "out").iterdir()):
+    for feed in sorted((tmp_path / "out").glob("*.atom.xml")):
         assert_valid_atom(feed.read_bytes())

@@ -23,6 +23,7 @@ from feedkit.cli import _ProgressBar, main
 
 EXAMPLE = Path(__file__).parents[1] / "feeds" / "articles"
 FEEDS = ["all.atom.xml", "en.atom.xml", "ja.atom.xml", "zh.atom.xml"]  # what the example gives
+WRITTEN = [*FEEDS, "feeds.opml"]  # the feeds and their OPML subscription list
 ERROR_LINE = re.compile(r"feedkit: error: (?P<path>[^:]+)(?::(?P<line>\d+))?: (?P<reason>.+)")
 ENGLISH = "Markets rose on Tuesday as investors weighed the outlook for interest rates.\n"
 
@@ -63,7 +64,7 @@ def test_example_folder_converts_cleanly(
     code, stdout, stderr = run(capsys, "convert", articles, "-o", out)
     assert code == 0
     assert stderr == ""
-    assert sorted(stdout.splitlines()) == sorted(str(out / name) for name in FEEDS)
+    assert sorted(stdout.splitlines()) == sorted(str(out / name) for name in WRITTEN)
     for name in FEEDS:
         assert_valid_atom((out / name).read_bytes())
 
@@ -76,6 +77,7 @@ def test_a_single_file_is_a_source(
     assert sorted(Path(line).name for line in stdout.splitlines()) == [
         "all.atom.xml",
         "en.atom.xml",
+        "feeds.opml",
     ]
 
 
@@ -130,7 +132,7 @@ def test_bad_files_give_one_error_line_each_and_exit_1(
         assert got_line == line
         assert reason in got_reason
     # The feeds are still written, and stdout names them and nothing else.
-    assert sorted(stdout.splitlines()) == sorted(str(out / name) for name in FEEDS)
+    assert sorted(stdout.splitlines()) == sorted(str(out / name) for name in WRITTEN)
     for name in FEEDS:
         assert_valid_atom((out / name).read_bytes())
 
@@ -362,4 +364,4 @@ def test_python_dash_m_feedkit_runs(articles: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert sorted(result.stdout.splitlines()) == sorted(str(out / name) for name in FEEDS)
+    assert sorted(result.stdout.splitlines()) == sorted(str(out / name) for name in WRITTEN)

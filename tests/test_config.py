@@ -155,6 +155,12 @@ def test_settings_and_article_options(tmp_path: Path) -> None:
         max_entries=40,
         author="FT editors",
         titles=(("zh", "FT 中文"), ("en", "FT English")),
+        formats=feed.formats,
+        summary_only=feed.content == "summary",
+        tag_feeds=feed.tag_feeds,
+        author_feeds=feed.author_feeds,
+        archive=feed.archive,
+        hub=feed.hub,
     )
     assert feed.settings().title_for("en") == "FT English"
     assert feed.article_options(feed.sources[1]) == ArticleOptions(

@@ -42,6 +42,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BASE_URL = "https://feeds.example.org/news/"
 FEED_NAME = "news"
 FEED_FILES = ("all.atom.xml", "en.atom.xml")  # what every test config publishes
+WRITTEN = ("all.atom.xml", "en.atom.xml", "feeds.opml")  # the feeds and their OPML list
 ATOM = "{http://www.w3.org/2005/Atom}"
 KIB = 1024
 
@@ -334,7 +335,7 @@ def test_run_with_nothing_changed_writes_nothing(world: World, unchanged: str) -
     else:
         world.serve("/feed.xml", body)
     first = world.run()
-    assert sorted(p.name for p in first.report.written) == list(FEED_FILES)
+    assert sorted(p.name for p in first.report.written) == list(WRITTEN)
     before, stamps = world.files(), world.stamps()
 
     second = world.run(after=timedelta(hours=2))
@@ -950,7 +951,7 @@ def test_cli_run_exits_0_when_every_source_is_fine(world: World, cli: Callable[.
     result = cli("run")
 
     assert (result.code, result.err) == (0, "")
-    assert sorted(result.out.splitlines()) == [str(world.out / n) for n in FEED_FILES]
+    assert sorted(result.out.splitlines()) == [str(world.out / n) for n in WRITTEN]
     for name, data in world.files().items():
         assert_valid_atom(data, self_url=BASE_URL + name)
     assert world.titles() == {"Local story", "Story 1", "Story 2"}
