@@ -29,7 +29,7 @@ from feedkit.sources import (
     RefreshContext,
     SourceOutcome,
     read_feed_file,
-    refresh_remote,
+    refresh_remotes,
     stored_entries,
 )
 from feedkit.store import Store
@@ -121,9 +121,9 @@ def run_feed(
     entries: list[Entry] = []
     outcomes: list[SourceOutcome] = []
     problems: list[Problem] = []
-    for source in feed.sources:
-        if not source.enabled:
-            continue
+    enabled = [source for source in feed.sources if source.enabled]
+    remote = refresh_remotes(feed, [s for s in enabled if s.kind != "articles"], ctx)
+    for source in enabled:
         if source.kind == "articles":
             assert source.path is not None
             options = feed.article_options(source)
@@ -147,7 +147,7 @@ def run_feed(
                 problems=tuple(found_pass.problems),
             )
         else:
-            outcome = refresh_remote(feed, source, ctx)
+            outcome = remote[source.name]
             found = stored_entries(feed, source, ctx.store)
         outcomes.append(outcome)
         problems.extend(outcome.problems)

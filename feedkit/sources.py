@@ -7,7 +7,8 @@ for the source, so a feed that fails, drops entries or turns up empty loses noth
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -63,24 +64,67 @@ def stored_entries(feed: FeedConfig, source: SourceConfig, store: Store) -> list
     ]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Due:
+    """A remote source about to be fetched, with its state as stored."""
+
+    source: SourceConfig
+    state: SourceState
+
+
 def refresh_remote(feed: FeedConfig, source: SourceConfig, ctx: RefreshContext) -> SourceOutcome:
     """Fetch (or read) a remote source if it is due, and merge what it offers into the store."""
-    location = source.location
-    state = ctx.store.get_source(feed.name, source.name)
-    if state is None or state.url != location:
-        state = SourceState(url=location)  # new source, or its URL was changed in the config
-    if state.retired and not ctx.force:
-        return SourceOutcome(name=source.name, action="retired")
-    if not ctx.force and not is_due(state.next_due, ctx.now):
-        return SourceOutcome(name=source.name, action="not due")
+    return refresh_remotes(feed, [source], ctx)[source.name]
+
+
+def refresh_remotes(
+    feed: FeedConfig, sources: Sequence[SourceConfig], ctx: RefreshContext, *, workers: int = 8
+) -> dict[str, SourceOutcome]:
+    """Every due remote source of a feed: fetched concurrently (network waits overlap), then
+    parsed and stored one by one (the store and the parser stay on this thread)."""
+    outcomes: dict[str, SourceOutcome] = {}
+    due: list[_Due] = []
+    for source in sources:
+        state = ctx.store.get_source(feed.name, source.name)
+        if state is None or state.url != source.location:
+            state = SourceState(url=source.location)  # new source, or its URL was changed
+        if state.retired and not ctx.force:
+            outcomes[source.name] = SourceOutcome(name=source.name, action="retired")
+        elif not ctx.force and not is_due(state.next_due, ctx.now):
+            outcomes[source.name] = SourceOutcome(name=source.name, action="not due")
+        else:
+            due.append(_Due(source=source, state=state))
+    if len(due) > 1 and workers > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(due))) as pool:
+            results = list(pool.map(lambda item: _download(item, ctx.fetcher), due))
+    else:
+        results = [_download(item, ctx.fetcher) for item in due]
+    for item, result in zip(due, results, strict=True):
+        outcomes[item.source.name] = _settle(feed, item, result, ctx)
+    return outcomes
+
+
+def _download(item: _Due, fetcher: Fetcher) -> FetchResult | FetchError:
+    """The network part, safe to run in a worker thread: no store, no parsing."""
     try:
-        if source.url is not None:
-            result = ctx.fetcher.fetch(
-                state.permanent_url or source.url,
+        if item.source.url is not None:
+            state = item.state
+            return fetcher.fetch(
+                state.permanent_url or item.source.url,
                 validators=Validators(etag=state.etag, last_modified=state.last_modified),
             )
-        else:
-            result = _read_file(source)
+        return _read_file(item.source)
+    except FetchError as exc:
+        return exc
+
+
+def _settle(
+    feed: FeedConfig, item: _Due, result: FetchResult | FetchError, ctx: RefreshContext
+) -> SourceOutcome:
+    source, state = item.source, item.state
+    try:
+        if isinstance(result, FetchError):
+            raise result
         return _handle(feed, source, state, result, ctx)
     except (FetchError, FeedFormatError) as exc:
         retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
