@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import TextIO
 
 from feedkit import __version__
-from feedkit.config import load_config_dir
-from feedkit.daemon import Daemon, run_daemon
+from feedkit.convert import convert
 from feedkit.dates import load_tz
 from feedkit.errors import ConfigError, FeedkitError
 from feedkit.lang import normalize_lang, primary_lang
 from feedkit.model import ArticleOptions, FeedSettings, Problem, RunReport
-from feedkit.pipeline import Progress, convert, merge_reports, run_once
-from feedkit.serve import make_server, serve
-from feedkit.status import format_status
+from feedkit.reading import Progress
 from feedkit.urls import absolute_http_url
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -95,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    from feedkit.daemon import Daemon  # noqa: PLC0415
+    from feedkit.serve import make_server, serve  # noqa: PLC0415
+
     output, state = _paths(args)
     server = make_server(output, host=args.host, port=args.port)
     daemon = Daemon(config_dir=args.config, output=output, state=state) if args.run else None
@@ -135,7 +135,15 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     return output, state
 
 
+# The commands below load the state store, the scheduler, requests and feedparser only when
+# they run, so `feedkit convert` of an article folder starts fast.
+
+
 def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    from feedkit.config import load_config_dir  # noqa: PLC0415
+    from feedkit.daemon import Daemon, run_daemon  # noqa: PLC0415
+    from feedkit.pipeline import merge_reports, run_once  # noqa: PLC0415
+
     configs = load_config_dir(args.config)
     output, state = _paths(args)
     if not args.once:
@@ -148,6 +156,9 @@ def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
 
 
 def _status(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    from feedkit.config import load_config_dir  # noqa: PLC0415
+    from feedkit.status import format_status  # noqa: PLC0415
+
     configs = load_config_dir(args.config)
     _, state = _paths(args)
     sys.stdout.write(format_status(configs, state))

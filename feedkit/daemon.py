@@ -81,6 +81,7 @@ class Daemon:
     _signature: tuple[tuple[str, int, int], ...] = ()
     _specs: dict[str, tuple[str, str]] = field(default_factory=dict)
     _indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
+    _published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _running: int = 0
@@ -183,6 +184,7 @@ class Daemon:
                 now=self.clock(),
                 rand=self.rand,
                 indexes=self._indexes,
+                published=self._published,
             )
             try:
                 with feed_lock(

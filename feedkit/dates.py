@@ -225,5 +225,4 @@ def format_rfc3339(dt: datetime) -> str:
     """`dt` in UTC as `2024-06-11T21:38:09Z` (seconds, no fraction); `dt` must be aware."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"format_rfc3339 needs an aware datetime, got {dt!r}")
-    utc = dt.astimezone(UTC).replace(microsecond=0, tzinfo=None)
-    return utc.isoformat() + "Z"
+    return dt.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"

@@ -1,14 +1,16 @@
-"""Planned feeds -> every output document: Atom always, RSS and JSON Feed when asked, and an
-OPML subscription list (pure)."""
+"""Entries -> planned feeds -> every output document: Atom always, RSS and JSON Feed when asked,
+and an OPML subscription list (pure, but for what a Finisher reads)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedkit.model import FeedSettings, PlannedFeed
+from feedkit.dedupe import dedupe
+from feedkit.model import Entry, FeedSettings, PlannedFeed, Problem
 from feedkit.opml import OpmlFeed, render_opml
-from feedkit.plan import EMPTY_FEED_UPDATED
+from feedkit.plan import EMPTY_FEED_UPDATED, plan_feeds, with_versions
+from feedkit.reading import Finisher
 from feedkit.render import ContentRenderer, render_atom
 from feedkit.render_json import json_filename, render_json
 from feedkit.render_rss import render_rss, rss_filename
@@ -23,6 +25,29 @@ class Document:
     filename: str
     data: bytes
     entries: int | None = None  # entries in a feed document; None for the OPML list
+
+
+def build_feeds(
+    entries: Sequence[Entry], settings: FeedSettings, *, finish: Finisher | None = None
+) -> tuple[list[PlannedFeed], list[Document], list[Problem]]:
+    """Dedupe, plan and render: every output document.
+
+    `finish`, when given, completes scanned entries (see `articles.parse_article(full=False)`)
+    once the plan has chosen them: only published entries are read in full.
+    """
+    planned = plan_feeds(dedupe(entries), settings)
+    finish_problems: list[Problem] = []
+    if finish is not None:
+        chosen = {v.id: v for feed in planned for item in feed.entries for v in item.versions}
+        finished, finish_problems = finish(list(chosen.values()))
+        planned = with_versions(planned, finished)
+    renderer = ContentRenderer(base_url=settings.base_url)
+    documents = render_documents(planned, settings, renderer)
+    warnings = [
+        Problem(where=origin, message=message, fatal=False)
+        for origin, message in dict.fromkeys(renderer.warnings)
+    ]
+    return planned, documents, finish_problems + warnings
 
 
 def render_documents(

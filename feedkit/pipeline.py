@@ -7,87 +7,24 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
 from pathlib import Path
 
 from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
+from feedkit.convert import convert
 from feedkit.dates import load_tz
-from feedkit.dedupe import dedupe
-from feedkit.discover import ARTICLE_SUFFIXES
-from feedkit.documents import Document, render_documents
-from feedkit.errors import ConfigError, FeedFormatError, FetchError, PublishError
+from feedkit.documents import build_feeds
 from feedkit.fetch import Fetcher
 from feedkit.lock import LockBusy, feed_lock
-from feedkit.model import ArticleOptions, Entry, FeedSettings, PlannedFeed, Problem, RunReport
-from feedkit.plan import plan_feeds, with_versions
-from feedkit.publish import write_if_changed
-from feedkit.reading import Collected, Finisher, Progress, collect_articles, finish_articles
-from feedkit.remote import RemoteOptions, parse_feed
-from feedkit.render import ContentRenderer
-from feedkit.sources import (
-    RefreshContext,
-    SourceOutcome,
-    read_feed_file,
-    refresh_remotes,
-    stored_entries,
-)
+from feedkit.model import Entry, PlannedFeed, Problem, RunReport
+from feedkit.publish import publish_documents
+from feedkit.reading import Collected, Progress, collect_articles
+from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
 from feedkit.store import Store
-from feedkit.urls import DEFAULT_RULES, UrlRules, is_http_url
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Collected", "Progress", "build_feeds", "collect_articles", "convert", "run_once"]
-
-
-def build_feeds(
-    entries: Sequence[Entry], settings: FeedSettings, *, finish: Finisher | None = None
-) -> tuple[list[PlannedFeed], list[Document], list[Problem]]:
-    """Dedupe, plan and render: every output document.
-
-    `finish`, when given, completes scanned entries (see `articles.parse_article(full=False)`)
-    once the plan has chosen them: only published entries are read in full.
-    """
-    planned = plan_feeds(dedupe(entries), settings)
-    finish_problems: list[Problem] = []
-    if finish is not None:
-        chosen = {v.id: v for feed in planned for item in feed.entries for v in item.versions}
-        finished, finish_problems = finish(list(chosen.values()))
-        planned = with_versions(planned, finished)
-    renderer = ContentRenderer(base_url=settings.base_url)
-    documents = render_documents(planned, settings, renderer)
-    warnings = [
-        Problem(where=origin, message=message, fatal=False)
-        for origin, message in dict.fromkeys(renderer.warnings)
-    ]
-    return planned, documents, finish_problems + warnings
-
-
-def publish(
-    output: Path,
-    documents: Sequence[Document],
-    *,
-    keep_existing_when_empty: bool,
-) -> tuple[list[Path], list[Path], list[Problem]]:
-    """Write each document that changed.  With `keep_existing_when_empty`, a feed that would
-    lose every entry (its inputs failed) is left as it was rather than emptied."""
-    written: list[Path] = []
-    unchanged: list[Path] = []
-    problems: list[Problem] = []
-    for document in documents:
-        path = output / document.filename
-        if keep_existing_when_empty and document.entries == 0 and path.exists():
-            problems.append(
-                Problem(where=str(path), message="not emptied: its inputs failed", fatal=False)
-            )
-            continue
-        try:
-            changed = write_if_changed(path, document.data)
-        except PublishError as exc:
-            problems.append(Problem(where=str(path), message=exc.reason))
-            continue
-        (written if changed else unchanged).append(path)
-    return written, unchanged, problems
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,11 +53,15 @@ def run_feed(
     ctx: RefreshContext,
     progress: Progress | None = None,
 ) -> FeedRun:
-    """One pass over one configured feed: refresh due sources, then publish from everything."""
+    """One pass over one configured feed: refresh due sources, then publish from everything.
+
+    When no source changed anything since this process last published the feed with the same
+    configuration (and its files are still there), nothing is planned or rendered: an idle
+    daemon pass costs a stat per article file and a conditional GET per due feed.
+    """
     started = time.monotonic()
-    entries: list[Entry] = []
     outcomes: list[SourceOutcome] = []
-    problems: list[Problem] = []
+    article_entries: dict[str, list[Entry]] = {}
     enabled = [source for source in feed.sources if source.enabled]
     remote = refresh_remotes(feed, [s for s in enabled if s.kind != "articles"], ctx)
     for source in enabled:
@@ -136,36 +77,54 @@ def run_feed(
                 rules=feed.url_rules,
                 tz=load_tz(options.default_tz),
             )
-            found = found_pass.entries
-            failed = any(p.fatal for p in found_pass.problems)
+            article_entries[source.name] = found_pass.entries
             outcome = SourceOutcome(
                 name=source.name,
-                ok=not failed,
+                ok=not any(p.fatal for p in found_pass.problems),
                 action="read",
                 new=found_pass.new,
                 changed=found_pass.changed,
+                removed=found_pass.removed,
                 problems=tuple(found_pass.problems),
             )
         else:
             outcome = remote[source.name]
-            found = stored_entries(feed, source, ctx.store)
         outcomes.append(outcome)
-        problems.extend(outcome.problems)
-        entries.extend(e for e in found if _admits(source, e))
-    planned, documents, warnings = build_feeds(entries, feed.settings())
+    problems = [p for o in outcomes for p in o.problems]
     failed = any(not o.ok for o in outcomes)
-    written, unchanged, publish_problems = publish(
-        output_root / feed.name, documents, keep_existing_when_empty=failed
-    )
-    counts = _published_per_source(planned)
+    previous = ctx.published.get(feed.name)
+    unchanged_inputs = not any(o.new or o.changed or o.removed for o in outcomes)
+    if (
+        previous is not None
+        and previous[0] == feed
+        and unchanged_inputs
+        and (output_root / feed.name / "all.atom.xml").exists()
+    ):
+        counts, published = previous[1], previous[2]
+        report = RunReport(entries=published, problems=tuple(problems))
+    else:
+        entries: list[Entry] = []
+        for source in enabled:
+            found = article_entries.get(source.name)
+            if found is None:
+                found = stored_entries(feed, source, ctx.store)
+            entries.extend(e for e in found if _admits(source, e))
+        planned, documents, warnings = build_feeds(entries, feed.settings())
+        written, unchanged, publish_problems = publish_documents(
+            output_root / feed.name, documents, keep_existing_when_empty=failed
+        )
+        counts = _published_per_source(planned)
+        published = len(planned[0].entries) if planned else 0
+        if not publish_problems or all(not p.fatal for p in publish_problems):
+            ctx.published[feed.name] = (feed, counts, published)
+        report = RunReport(
+            written=tuple(written),
+            unchanged=tuple(unchanged),
+            entries=published,
+            problems=tuple(problems + warnings + publish_problems),
+        )
     ctx.store.record_run(
         feed.name, {o.name: (counts.get(o.name, 0), o.ok) for o in outcomes}, ctx.now
-    )
-    report = RunReport(
-        written=tuple(written),
-        unchanged=tuple(unchanged),
-        entries=len(planned[0].entries) if planned else 0,
-        problems=tuple(problems + warnings + publish_problems),
     )
     return FeedRun(
         feed=feed.name,
@@ -257,130 +216,3 @@ def _published_per_source(planned: Sequence[PlannedFeed]) -> dict[str, int]:
     for source, _ in seen:
         counts[source] = counts.get(source, 0) + 1
     return counts
-
-
-def convert(
-    sources: Sequence[str],
-    output: Path,
-    settings: FeedSettings = FeedSettings(),
-    *,
-    options: ArticleOptions = ArticleOptions(),
-    rules: UrlRules = DEFAULT_RULES,
-    tz: tzinfo = UTC,
-    progress: Progress | None = None,
-    clock: Clock = utc_now,
-) -> RunReport:
-    """`feedkit convert`: every SRC (article folder or file, feed file or feed URL) into feeds
-    under `output`.  Needs no configuration and keeps no state."""
-    if not sources:
-        raise ConfigError("no sources given")
-    collected = Collected()
-    fetcher: Fetcher | None = None
-    try:
-        for priority, src in enumerate(sources):
-            if is_http_url(src):
-                fetcher = fetcher or Fetcher(clock=clock)
-                collected.extend(_convert_feed(src, priority, fetcher, clock))
-                continue
-            path = Path(src)
-            if not path.exists() and not path.is_symlink():
-                raise ConfigError(f"{src}: no such file or folder")
-            if path.is_file() and looks_like_feed(path):
-                collected.extend(_convert_feed(src, priority, None, clock))
-                continue
-            collected.extend(
-                collect_articles(
-                    path,
-                    source=path.name or str(path),
-                    priority=priority,
-                    options=options,
-                    rules=rules,
-                    tz=tz,
-                    progress=progress,
-                    full=False,
-                )
-            )
-    finally:
-        if fetcher is not None:
-            fetcher.close()
-    planned, documents, render_warnings = build_feeds(
-        collected.entries, settings, finish=_finish_scanned(finish_articles(options, rules, tz))
-    )
-    failed = any(problem.fatal for problem in collected.problems)
-    written, unchanged, publish_problems = publish(
-        output, documents, keep_existing_when_empty=failed
-    )
-    log.info(
-        "%d entries from %d sources; %d files written, %d unchanged",
-        len(collected.entries),
-        len(sources),
-        len(written),
-        len(unchanged),
-    )
-    return RunReport(
-        written=tuple(written),
-        unchanged=tuple(unchanged),
-        entries=len(planned[0].entries) if planned else 0,
-        problems=tuple(collected.problems + render_warnings + publish_problems),
-    )
-
-
-def _finish_scanned(articles: Finisher) -> Finisher:
-    """Complete the scanned article entries; entries from feeds are complete already."""
-
-    def finish(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
-        scanned = [e for e in entries if not e.title and not e.body and e.feed is None]
-        done, problems = articles(scanned)
-        done.update((e.id, e) for e in entries if e.id not in done and e not in scanned)
-        return done, problems
-
-    return finish
-
-
-_FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".feed"})
-
-
-def looks_like_feed(path: Path) -> bool:
-    """A file given to `convert` is a feed by its suffix, or by starting like XML or JSON."""
-    suffix = path.suffix.lower()
-    if suffix in _FEED_SUFFIXES:
-        return True
-    if suffix in ARTICLE_SUFFIXES:
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except OSError:
-        return False
-    return head.startswith((b"<", b"{"))
-
-
-def _convert_feed(src: str, priority: int, fetcher: Fetcher | None, clock: Clock) -> Collected:
-    """One feed file or URL, read once, as entries (its problems reported, never raised)."""
-    name = src if fetcher is not None else Path(src).name
-    try:
-        if fetcher is not None:
-            result = fetcher.fetch(src)
-            body, headers = result.body, dict(result.headers)
-            if result.status != 200:
-                return Collected(problems=[Problem(where=src, message=f"HTTP {result.status}")])
-        else:
-            body, headers = read_feed_file(Path(src)), {}
-        parsed = parse_feed(
-            body,
-            url=src if fetcher is not None else Path(src).resolve().as_uri(),
-            headers=headers,
-            options=RemoteOptions(source=name, priority=priority),
-            now=clock(),
-        )
-    except (FetchError, FeedFormatError) as exc:
-        return Collected(problems=[Problem(where=src, message=_without_prefix(str(exc), src))])
-    warnings = [Problem(where=src, message=text, fatal=False) for text in parsed.problems]
-    return Collected(entries=list(parsed.entries), problems=warnings)
-
-
-def _without_prefix(message: str, where: str) -> str:
-    for prefix in (where, str(Path(where).resolve().as_uri())):
-        if message.startswith(prefix + ": "):
-            return message[len(prefix) + 2 :]
-    return message

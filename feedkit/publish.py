@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+from feedkit.documents import Document
 from feedkit.errors import PublishError
+from feedkit.model import Problem
 
 FILE_MODE = 0o644  # readable by a web server running as another user
 
@@ -47,3 +50,30 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror.lower() if exc.strerror else type(exc).__name__
+
+
+def publish_documents(
+    output: Path,
+    documents: Sequence[Document],
+    *,
+    keep_existing_when_empty: bool,
+) -> tuple[list[Path], list[Path], list[Problem]]:
+    """Write each document that changed.  With `keep_existing_when_empty`, a feed that would
+    lose every entry (its inputs failed) is left as it was rather than emptied."""
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    problems: list[Problem] = []
+    for document in documents:
+        path = output / document.filename
+        if keep_existing_when_empty and document.entries == 0 and path.exists():
+            problems.append(
+                Problem(where=str(path), message="not emptied: its inputs failed", fatal=False)
+            )
+            continue
+        try:
+            changed = write_if_changed(path, document.data)
+        except PublishError as exc:
+            problems.append(Problem(where=str(path), message=exc.reason))
+            continue
+        (written if changed else unchanged).append(path)
+    return written, unchanged, problems

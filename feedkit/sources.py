@@ -36,6 +36,7 @@ class SourceOutcome:
     action: str = ""  # "fetched", "not modified", "not due", "retired", "failed", "read"
     new: int = 0
     changed: int = 0
+    removed: int = 0  # entries that left: deleted files, pruned remote entries
     problems: tuple[Problem, ...] = ()
 
 
@@ -51,6 +52,8 @@ class RefreshContext:
     force: bool = False  # fetch even when not due (`run --once --force`)
     # article folders as last read, by (feed, source): the daemon keeps them between passes
     indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
+    # what this process last published per feed: (config, entries per source, entry count)
+    published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
 
     def index(self, feed: str, source: str) -> ArticleIndex:
         return self.indexes.setdefault((feed, source), ArticleIndex(feed=feed, source=source))
@@ -166,8 +169,9 @@ def _handle(
         first_seen=lambda entry_id: ctx.store.first_seen(feed.name, source.name, entry_id),
     )
     merged = ctx.store.merge_entries(feed.name, source.name, parsed.entries, ctx.now)
+    pruned = 0
     if parsed.entries and (source.retain_max_entries or source.retain_max_age):
-        ctx.store.prune(
+        pruned = ctx.store.prune(
             feed.name,
             source.name,
             max_entries=source.retain_max_entries,
@@ -183,6 +187,7 @@ def _handle(
         action="fetched",
         new=merged.new,
         changed=merged.changed,
+        removed=pruned,
         problems=problems,
     )
 

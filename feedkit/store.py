@@ -17,6 +17,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ class Store:
             raise StoreError(f"{path}: cannot open the state database: {exc}") from exc
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            mode = _wal_mode(conn)
             if str(mode).lower() != "wal":
                 log.warning("%s: WAL mode unavailable, using journal mode %s", path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -433,6 +434,20 @@ class Store:
             )
             for name in sorted(states.keys() | entries.keys() | files.keys() | runs.keys())
         ]
+
+
+def _wal_mode(conn: sqlite3.Connection, attempts: int = 50) -> str:
+    """Switch to WAL.  SQLite answers "database is locked" at once, without waiting for the
+    busy timeout, when another connection is switching the same new file: try again."""
+    for attempt in range(attempts):
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return str(mode)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def _merge_one(

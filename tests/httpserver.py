@@ -29,6 +29,7 @@ class Request:
     path: str
     headers: dict[str, str]
     client_port: int  # tells connections apart: equal ports mean a kept-alive connection
+    body: bytes = b""  # a POST's body (Content-Length delimited); b"" for GET and HEAD
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,10 +91,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def _serve(self, *, head: bool) -> None:
+    def do_POST(self) -> None:
+        length = self.headers.get("Content-Length", "0").strip()
+        body = self.rfile.read(int(length)) if length.isdigit() else b""
+        self._serve(head=False, body=body)
+
+    def _serve(self, *, head: bool, body: bytes = b"") -> None:
         state = self.server.state
         headers = {k.lower(): v for k, v in self.headers.items()}
-        request = Request(self.command, self.path, headers, self.client_address[1])
+        request = Request(self.command, self.path, headers, self.client_address[1], body)
         with self.server.lock:
             state.requests.append(request)
             route = state.routes.get(self.path) or state.routes.get(self.path.partition("?")[0])

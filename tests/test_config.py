@@ -312,6 +312,11 @@ BAD = [
     ("title-empty", 'title = " "' + SRC, 'title: expected a non-empty string, got " "'),
     ("archive-not-bool", 'archive = "yes"' + SRC, 'archive: expected true or false, got "yes"'),
     (
+        "archive-without-base-url",
+        "archive = true" + SRC,
+        "archive: archive needs base_url: archive links must be absolute for readers",
+    ),
+    (
         "max-entries-bool",
         "max_entries = true" + SRC,
         "expected an integer from 1 to 10000, got true",

@@ -29,6 +29,7 @@ from httpserver import Request, Route, TestServer, redirect, serve_routes
 from lxml import etree
 
 import feedkit.cli
+import feedkit.pipeline
 from feedkit.clock import fixed_clock
 from feedkit.config import load_config_dir
 from feedkit.dates import format_rfc3339
@@ -929,8 +930,8 @@ def cli(
 
     def main(command: str, *extra: str) -> Cli:
         clock = fixed_clock(world.now)
-        monkeypatch.setattr(
-            feedkit.cli, "run_once", partial(run_once, clock=clock, rand=lambda: 0.5)
+        monkeypatch.setattr(  # the CLI imports run_once from here when it runs
+            feedkit.pipeline, "run_once", partial(run_once, clock=clock, rand=lambda: 0.5)
         )
         argv = [command, "--config", str(world.config_dir), "--state", str(world.state)]
         if command == "run":

