@@ -351,6 +351,12 @@ def _feed(table: dict[str, Any], path: Path, at: At) -> FeedConfig:
         raise at.child("schedule").fail("expected either 'schedule' or 'interval', not both")
     if values["schedule"] is None and values["interval"] is None:
         values["interval"] = DEFAULT_INTERVAL
+    if values["archive"] and not values["base_url"]:
+        # RFC 5005 pages link to each other; feed validators and many readers need those
+        # links absolute, which only a base URL gives.
+        raise at.child("archive").fail(
+            "archive needs base_url: archive links must be absolute for readers"
+        )
     if values["lang_order"] is None:
         values["lang_order"] = values["languages"] or ("zh", "en")
     values["title"] = values["title"] or name

@@ -48,11 +48,13 @@ def _facet_feeds(
     kind: str,
     terms_of: Callable[[Entry], Sequence[str]],
 ) -> list[PlannedFeed]:
-    """One feed per (tag or author, language): `KIND/<slug>/<lang>.atom.xml`."""
+    """One feed per (tag or author, language): `KIND/<slug>/<lang>.atom.xml`.  Terms that share
+    a slug ("AI", "ai") share a feed, titled with the spelling of its newest entry."""
     feeds: list[PlannedFeed] = []
+    newest_first = sorted(entries, key=lambda e: (-e.published.timestamp(), e.id))
     for lang in langs:
         by_slug: dict[str, tuple[str, list[PlannedEntry]]] = {}
-        for entry in entries:
+        for entry in newest_first:
             if entry.lang != lang:
                 continue
             for term in dict.fromkeys(terms_of(entry)):
@@ -62,7 +64,12 @@ def _facet_feeds(
         for slug in sorted(by_slug):
             term, items = by_slug[slug]
             title = f"{settings.title_for(lang)} · {term}"
-            feeds += _feed(f"{kind}/{slug}/{lang}.atom.xml", title, lang, items, settings)
+            # The title follows the newest entry's spelling; the id must not, so without a base
+            # URL it derives from the slug.
+            name = f"{settings.title_for(lang)} · {kind}/{slug}"
+            feeds += _feed(
+                f"{kind}/{slug}/{lang}.atom.xml", title, lang, items, settings, id_name=name
+            )
     return feeds
 
 
@@ -94,20 +101,28 @@ def _combined(entries: Sequence[Entry], settings: FeedSettings) -> list[PlannedF
 
 
 def _feed(
-    filename: str, title: str, lang: str, entries: list[PlannedEntry], settings: FeedSettings
+    filename: str,
+    title: str,
+    lang: str,
+    entries: list[PlannedEntry],
+    settings: FeedSettings,
+    *,
+    id_name: str = "",
 ) -> list[PlannedFeed]:
     """The feed document (newest first, at most max_entries), and its RFC 5005 archive
-    documents when archiving is on."""
+    documents when archiving is on.  Without a base URL the feed id derives from `id_name`
+    (default: the title) and the language."""
     entries.sort(key=lambda e: (-e.published.timestamp(), e.id))
     if settings.archive:
-        whole = _document(filename, title, lang, tuple(entries), settings)
+        whole = _document(filename, title, lang, tuple(entries), settings, id_name=id_name)
         return plan_archives(
             whole,
             max_entries=settings.max_entries,
             page_size=settings.archive_page_size,
             base_url=settings.base_url,
         )
-    return [_document(filename, title, lang, tuple(entries[: settings.max_entries]), settings)]
+    chosen = tuple(entries[: settings.max_entries])
+    return [_document(filename, title, lang, chosen, settings, id_name=id_name)]
 
 
 def _document(
@@ -116,12 +131,15 @@ def _document(
     lang: str,
     chosen: tuple[PlannedEntry, ...],
     settings: FeedSettings,
+    *,
+    id_name: str = "",
 ) -> PlannedFeed:
     base = settings.base_url
     if base:
         feed_id = base + filename
     else:
-        feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feedkit:{title}#{lang}')}"
+        name = f"feedkit:{id_name or title}#{lang}"
+        feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
     updated = max((e.updated for e in chosen), default=EMPTY_FEED_UPDATED)
     return PlannedFeed(
         filename=filename,
