@@ -21,6 +21,7 @@ from feedkit.publish import publish_documents
 from feedkit.reading import Collected, Progress, collect_articles
 from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
 from feedkit.store import Store
+from feedkit.websub import changed_topics, ping_hub
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ def run_feed(
         written, unchanged, publish_problems = publish_documents(
             output_root / feed.name, documents, keep_existing_when_empty=failed
         )
+        if feed.hub and written:  # WebSub: tell the hub which feeds changed
+            topics = changed_topics(written, output_root / feed.name, feed.base_url)
+            publish_problems += ping_hub(feed.hub, topics)
         counts = _published_per_source(planned)
         published = len(planned[0].entries) if planned else 0
         if not publish_problems or all(not p.fatal for p in publish_problems):

@@ -63,6 +63,7 @@ def publish_documents(
     written: list[Path] = []
     unchanged: list[Path] = []
     problems: list[Problem] = []
+    _clear_stale(output, documents, problems, allowed=not keep_existing_when_empty)
     for document in documents:
         path = output / document.filename
         if keep_existing_when_empty and document.entries == 0 and path.exists():
@@ -77,3 +78,46 @@ def publish_documents(
             continue
         (written if changed else unchanged).append(path)
     return written, unchanged, problems
+
+
+MANIFEST = ".feedkit-files"  # hidden: `feedkit serve` never serves it
+
+
+def _clear_stale(
+    output: Path, documents: Sequence[Document], problems: list[Problem], *, allowed: bool
+) -> None:
+    """Remove files an earlier publish wrote that are no longer planned (a tag dropped from its
+    last article, a language gone, an archive page past the end), and record what is planned now.
+
+    Only after a run in which every input was fine: a failing source never removes anything.
+    Only files listed in the manifest are touched, never anything else in the folder.
+    """
+    manifest = output / MANIFEST
+    current = sorted(document.filename for document in documents)
+    try:
+        before = set(manifest.read_text(encoding="utf-8").split("\n")) - {""}
+    except (FileNotFoundError, UnicodeDecodeError):
+        before = set()
+    except OSError as exc:
+        problems.append(Problem(where=str(manifest), message=f"cannot read: {exc}", fatal=False))
+        return
+    if not allowed:
+        current = sorted(set(current) | before)  # keep remembering what may be stale later
+    else:
+        for name in sorted(before - set(current)):
+            stale = (output / name).resolve()
+            if output.resolve() not in stale.parents:
+                continue  # a hand-edited manifest never reaches outside the folder
+            with contextlib.suppress(FileNotFoundError):
+                try:
+                    stale.unlink()
+                except OSError as exc:
+                    problems.append(
+                        Problem(
+                            where=str(stale), message=f"stale, cannot remove: {exc}", fatal=False
+                        )
+                    )
+    try:
+        write_if_changed(manifest, ("\n".join(current) + "\n").encode())
+    except PublishError as exc:
+        problems.append(Problem(where=str(manifest), message=exc.reason, fatal=False))

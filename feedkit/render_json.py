@@ -46,6 +46,9 @@ def render_json(
     if feed.author:
         doc["authors"] = [{"name": feed.author}]
     _put(doc, "language", feed.lang)
+    hubs = [{"type": "WebSub", "url": href} for rel, href, _ in feed.links if rel == "hub"]
+    if hubs:
+        doc["hubs"] = hubs
     combined = not feed.lang
     doc["items"] = [
         _item(planned, renderer, combined=combined, summary_only=feed.summary_only)

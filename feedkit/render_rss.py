@@ -49,6 +49,7 @@ RSS_MEDIA_TYPE = "application/rss+xml"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 EXCERPT_WIDTH = 280  # display columns of a description made from the content
 _EXT = "feedkit"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 _NO_LINK = "about:blank"  # feedgen refuses a channel without a link; removed again on output
 
 
@@ -72,6 +73,8 @@ def render_rss(
         fg.language(feed.lang)
     if rss_self_url:
         fg.link(href=rss_self_url, rel="self", type=RSS_MEDIA_TYPE)
+    channel_fix: _ChannelFix = getattr(fg, _EXT)
+    channel_fix.hubs = [href for rel, href, _ in feed.links if rel == "hub"]  # WebSub
     first_link = next((p.primary.link for p in feed.entries if p.primary.link), "")
     channel_link = feed.alternate_url or rss_self_url or first_link
     fg.link(href=channel_link or _NO_LINK, rel="alternate")  # last: feedgen's channel <link>
@@ -125,8 +128,13 @@ def _add_item(
 
 
 class _ChannelFix(BaseExtension):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.hubs: list[str] = []
+
     def extend_rss(self, rss: Any) -> Any:
         channel = rss.find("channel")
+        for href in self.hubs:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel="hub")
         link = channel.find("link")
         if link is not None and link.text == _NO_LINK:
             channel.remove(link)

@@ -3,6 +3,13 @@
 `atom_problems` lists what RFC 4287 forbids and what feed validators (the W3C Feed Validation
 Service) warn about, plus feedkit's own bar for entry HTML: no script, no relative URLs.
 `assert_valid_atom` raises on any of those and also checks that feedparser reads the feed cleanly.
+
+Covered (issue 5): required elements and their counts, ids absolute and unique, RFC 3339 dates,
+`updated` not before `published`, `xml:lang`/`hreflang`/HTML `lang` that are BCP 47 tags with a
+registered two-letter primary language, at most one alternate link per type and hreflang, a self
+link matching where the file is served, no relative URLs and no script (elements, event handlers,
+script URLs, `style` that runs code) in content, an author at feed, entry or source level, no
+empty titles, names or generator, at most one `uri` and `email` per person.
 """
 
 from __future__ import annotations
@@ -79,8 +86,19 @@ IANA_RELS = frozenset({
 # Elements that run code or change how the page around the entry behaves.
 UNSAFE_TAGS = frozenset({
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta",
-    "form",
+    "form", "link",
 })
+# ISO 639-1: the two-letter primary language subtags of the IANA Language Subtag Registry
+# (RFC 5646 §2.2.1), deprecated ones (in, iw, ji, jw, mo, sh, bh) included: still registered.
+# A tag like "xx", "cn" or "jp" is well-formed but not valid BCP 47.
+ISO639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
+de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz
+ia id ie ig ii ik in io is it iu iw ja ji jv jw ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la
+lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj
+om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr ss st su sv
+sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+""".split())
 # fmt: on
 URL_ATTRS = frozenset(
     {"href", "src", "action", "formaction", "poster", "cite", "background", "longdesc", "data"}
@@ -105,6 +123,9 @@ _LANGTAG = re.compile(
 _MIME = re.compile(r"[\w!#$&^.+-]+/[\w!#$&^.+-]+(?:\s*;.*)?", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20]+")
+# CSS that runs code (old IE `expression()`/`behavior`, Firefox XBL) or names a script URL.
+_STYLE_SCRIPT = re.compile(r"expression\(|behavior\s*:|-moz-binding|javascript:|vbscript:", re.I)
+_STYLE_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"]*?))\s*\)""", re.I)
 
 
 def atom_problems(data: bytes, *, self_url: str | None = None) -> list[str]:
@@ -120,8 +141,11 @@ def atom_problems(data: bytes, *, self_url: str | None = None) -> list[str]:
         return out
     for el in root.iter(etree.Element):
         lang = el.get(XML_LANG)
-        if lang is not None and not _LANGTAG.fullmatch(lang):
-            out.append(f"line {el.sourceline}: xml:lang {lang!r} is not a BCP 47 language tag")
+        reason = None if lang is None else _lang_problem(lang)
+        if reason:
+            out.append(
+                f"line {el.sourceline}: xml:lang {lang!r} is not a BCP 47 language tag ({reason})"
+            )
     _check_feed(root, self_url, out)
     return out
 
@@ -265,6 +289,16 @@ def _check_common(parent: etree._Element, where: str, out: list[str]) -> None:
         for el in parent.findall(A + name):
             if _iri_problem((el.text or "").strip()):
                 out.append(f"{where}: <{name}> {el.text!r} is not an absolute URL")
+    for category in parent.findall(A + "category"):
+        label = category.get("label")
+        if label is not None and not label.strip():
+            out.append(f"{where}: <category> label is empty; leave it out instead")
+    for generator in parent.findall(A + "generator"):
+        if not "".join(generator.itertext()).strip():
+            out.append(f"{where}: empty <generator>; it must name the generating agent")
+        uri = generator.get("uri")
+        if uri is not None and _iri_problem(uri):
+            out.append(f"{where}: <generator> uri {uri!r} is not an absolute IRI")
 
 
 def _check_links(parent: etree._Element, where: str, out: list[str]) -> None:
@@ -278,8 +312,11 @@ def _check_links(parent: etree._Element, where: str, out: list[str]) -> None:
         link_type, hreflang, length = link.get("type"), link.get("hreflang"), link.get("length")
         if link_type is not None and not _MIME.fullmatch(link_type):
             out.append(f"{where}: <link> type {link_type!r} is not a media type")
-        if hreflang is not None and not _LANGTAG.fullmatch(hreflang):
-            out.append(f"{where}: <link> hreflang {hreflang!r} is not a BCP 47 language tag")
+        reason = None if hreflang is None else _lang_problem(hreflang)
+        if reason:
+            out.append(
+                f"{where}: <link> hreflang {hreflang!r} is not a BCP 47 language tag ({reason})"
+            )
         if length is not None and not length.isdigit():
             out.append(f"{where}: <link> length {length!r} is not a number of bytes")
         if rel == "alternate":
@@ -314,6 +351,10 @@ def _check_person(person: etree._Element, where: str, out: list[str]) -> None:
     for email in person.findall(A + "email"):
         if not _EMAIL.fullmatch(email.text or ""):
             out.append(f"{where}: <email> {email.text!r} is not an e-mail address")
+    for name in ("uri", "email"):  # RFC 4287 §3.2.2, §3.2.3
+        count = len(person.findall(A + name))
+        if count > 1:
+            out.append(f"{where}: <{name}> must appear at most once, {count} times")
 
 
 def _check_text(el: etree._Element, where: str, out: list[str]) -> None:
@@ -373,8 +414,15 @@ def _check_markup(root: etree._Element, where: str, out: list[str]) -> None:
             name = _local(raw_name)
             if name.startswith("on"):
                 out.append(f"{where}: event-handler attribute {name}={value!r} on <{tag}>")
-            elif name == "lang" and value and not _LANGTAG.fullmatch(value):
-                out.append(f"{where}: lang {value!r} on <{tag}> is not a BCP 47 language tag")
+            elif name == "srcdoc":
+                out.append(f"{where}: srcdoc attribute on <{tag}> embeds a document")
+            elif name == "style":
+                _check_style(value, f"{where}: <{tag} style>", out)
+            elif name == "lang" and value and _lang_problem(value):
+                out.append(
+                    f"{where}: lang {value!r} on <{tag}> is not a BCP 47 language tag "
+                    f"({_lang_problem(value)})"
+                )
             elif name in URL_ATTRS or name == "srcset":
                 urls = [c.split()[0] for c in value.split(",") if c.strip()]
                 for url in urls if name == "srcset" else [value]:
@@ -389,6 +437,27 @@ def _check_markup_url(url: str, where: str, out: list[str]) -> None:
         out.append(f"{where} has a non-image data: URL {url[:40]!r}")
     elif _absolute_problem(url.strip()):
         out.append(f"{where} has a relative URL {url!r}; URLs must be absolute")
+
+
+def _check_style(style: str, where: str, out: list[str]) -> None:
+    """A `style` attribute: no CSS that runs code, and every url() absolute and harmless."""
+    squashed = _CONTROL_OR_SPACE.sub("", style)
+    if _STYLE_SCRIPT.search(squashed):
+        out.append(f"{where} can run script: {style[:60]!r}")
+    for match in _STYLE_URL.finditer(style):
+        url = next(group for group in match.groups() if group is not None)
+        _check_markup_url(url.strip(), where, out)
+
+
+def _lang_problem(tag: str) -> str | None:
+    """Why `tag` is not a valid BCP 47 language tag, or None: well-formed (RFC 5646 §2.1) and,
+    for a two-letter primary language, registered (§2.2.9; longer subtags are not listed here)."""
+    if not _LANGTAG.fullmatch(tag):
+        return "not well-formed"
+    primary = tag.partition("-")[0].lower()
+    if len(primary) == 2 and primary not in ISO639_1:
+        return f"unregistered primary language {primary!r}"
+    return None
 
 
 def _date(parent: etree._Element, name: str, where: str, out: list[str]) -> datetime | None:

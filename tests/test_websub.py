@@ -348,7 +348,6 @@ def test_every_atom_topic_is_a_document_announcing_the_hub_under_that_self_url(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="render_rss writes no atom:link rel=hub yet")
 def test_the_rss_rendering_announces_the_hub_too() -> None:
     feed = planned()["zh.atom.xml"]
     data = render_rss(feed, ContentRenderer(base_url=BASE), rss_self_url=BASE + "zh.rss.xml")
@@ -357,7 +356,6 @@ def test_the_rss_rendering_announces_the_hub_too() -> None:
     assert [link.get("href") for link in channel.iterfind(f"{ATOM}link[@rel='hub']")] == [HUB_URL]
 
 
-@pytest.mark.xfail(strict=True, reason="render_json writes no JSON Feed `hubs` yet")
 def test_the_json_feed_rendering_announces_the_hub_too() -> None:
     feed = planned()["zh.atom.xml"]
     data = render_json(feed, ContentRenderer(base_url=BASE), json_self_url=BASE + "zh.json")
