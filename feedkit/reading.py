@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -50,29 +52,63 @@ def collect_articles(
     """
     found, unlisted = find_articles(root)
     result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
-    for done, item in enumerate(found, start=1):
+    job = _Job(source=source, priority=priority, options=options, rules=rules, tz=tz, full=full)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(found) < PARALLEL_FROM or workers < 2:
+        for done, item in enumerate(found, start=1):
+            result.extend(job.read(item))
+            if progress is not None:
+                progress(done, len(found))
+        return result
+    # Many files: read them in worker processes (both cores), in order, in chunks.
+    chunks = [found[i : i + CHUNK] for i in range(0, len(found), CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        done = 0
+        for chunk, part in zip(chunks, pool.imap(job.read_all, chunks), strict=True):
+            result.extend(part)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(found))
+    return result
+
+
+PARALLEL_FROM = 2_000  # files: below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Job:
+    """Reading one file, as a value a worker process can be handed."""
+
+    source: str
+    priority: int
+    options: ArticleOptions
+    rules: UrlRules
+    tz: tzinfo
+    full: bool
+
+    def read_all(self, items: Sequence[FoundFile]) -> Collected:
+        result = Collected()
+        for item in items:
+            result.extend(self.read(item))
+        return result
+
+    def read(self, item: FoundFile) -> Collected:
+        options = self.options
         try:
-            parsed = parse_article(
-                read_article(
-                    item, source=source, priority=priority, max_size=options.max_file_size
-                ),
-                options,
-                rules,
-                tz,
-                full=full,
+            article = read_article(
+                item, source=self.source, priority=self.priority, max_size=options.max_file_size
             )
+            parsed = parse_article(article, options, self.rules, self.tz, full=self.full)
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
-            result.problems.append(Problem(where=where, message=exc.reason))
-        else:
-            result.entries.extend(parsed.entries)
-            result.drafts += parsed.draft
-            result.problems.extend(
-                Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
-            )
-        if progress is not None:
-            progress(done, len(found))
-    return result
+            return Collected(problems=[Problem(where=where, message=exc.reason)])
+        warnings = [
+            Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
+        ]
+        return Collected(entries=list(parsed.entries), problems=warnings, drafts=parsed.draft)
 
 
 def finish_articles(
