@@ -226,11 +226,33 @@ _TAG = re.compile(
 )
 
 
+# fmt: off
+# ISO 639-1: the two-letter primary language subtags of the IANA Language Subtag Registry
+# (RFC 5646 §2.2.1), deprecated ones (in, iw, ji, jw, mo, sh, bh) included: still registered.
+# A tag like "xx", "cn" or "jp" is well-formed but not valid BCP 47.
+ISO639_1 = frozenset({
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bh",
+    "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da",
+    "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr",
+    "fy", "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz",
+    "ia", "id", "ie", "ig", "ii", "ik", "in", "io", "is", "it", "iu", "iw", "ja", "ji", "jv", "jw",
+    "ka", "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la",
+    "lb", "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mo", "mr",
+    "ms", "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj",
+    "om", "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc",
+    "sd", "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv",
+    "sw", "ta", "te", "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug",
+    "uk", "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo", "za", "zh", "zu"
+})
+# fmt: on
+
+
 def normalize_lang(tag: str) -> str | None:
     """A language tag in canonical case ("zh_cn" -> "zh-CN"), or None when it is not one.
 
-    Accepts well-formed BCP 47 tags with a 2-3 letter primary subtag (not "und"), underscores for
-    hyphens, surrounding spaces, and a few language names ("chinese", "中文", "english").
+    Accepts well-formed BCP 47 tags with a 2-3 letter primary subtag (a two-letter one must be a
+    registered ISO 639-1 code; not "und"), underscores for hyphens, surrounding spaces, and a
+    few language names ("chinese", "中文", "english").
     """
     if not isinstance(tag, str):  # front matter can hold anything
         return None
@@ -245,8 +267,8 @@ def normalize_lang(tag: str) -> str | None:
         return None
     subtags = lowered.split("-")
     primary = _ISO639_2.get(subtags[0], subtags[0])
-    if primary == "und":
-        return None
+    if primary == "und" or (len(primary) == 2 and primary not in ISO639_1):
+        return None  # well-formed but not a registered language ("xx")
     return "-".join([primary, *_case_subtags(subtags[1:])])
 
 

@@ -27,6 +27,7 @@ from feedkit import PROJECT_URL, __version__
 from feedkit.dates import format_rfc3339
 from feedkit.markup import markdown_to_html, sanitize_html
 from feedkit.model import BodyFormat, Entry, FeedOrigin, PlannedEntry, PlannedFeed
+from feedkit.urls import is_http_url
 
 _EXT = "feedkit"
 
@@ -182,7 +183,9 @@ class _EntryFix(BaseEntryExtension):  # type: ignore[misc]
             entry.remove(old)
         for link in self.links:
             xml_elem("link", entry, **link)
-        if self.origin is not None:
+        if self.origin is not None and is_http_url(self.origin.url):
+            # a feed read from a local file is no source a reader could follow, and its file:
+            # URL would publish the publisher's paths: such entries carry no atom:source
             self._write_source(entry, self.origin)
         return entry
 

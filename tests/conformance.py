@@ -24,6 +24,8 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from feedkit.lang import ISO639_1
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 A = f"{{{ATOM_NS}}}"
@@ -88,17 +90,7 @@ UNSAFE_TAGS = frozenset({
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta",
     "form", "link",
 })
-# ISO 639-1: the two-letter primary language subtags of the IANA Language Subtag Registry
-# (RFC 5646 §2.2.1), deprecated ones (in, iw, ji, jw, mo, sh, bh) included: still registered.
-# A tag like "xx", "cn" or "jp" is well-formed but not valid BCP 47.
-ISO639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
-de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz
-ia id ie ig ii ik in io is it iu iw ja ji jv jw ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la
-lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj
-om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr ss st su sv
-sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
-""".split())
+# ISO 639-1 (two-letter primary language subtags): the registry data lives in feedkit.lang
 # fmt: on
 URL_ATTRS = frozenset(
     {"href", "src", "action", "formaction", "poster", "cite", "background", "longdesc", "data"}
