@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from encodings import idna
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -67,6 +68,7 @@ _DEFAULT_PORTS = frozenset({80, 443})
 _IDEOGRAPHIC_DOTS = str.maketrans("\u3002\uff0e\uff61", "...")
 
 
+@lru_cache(maxsize=1 << 14)  # an article's link is canonicalized for its key and its id
 def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     """The dedupe key for ``url``: one spelling per page, or None when it is no http(s) URL."""
     text = url.strip()
