@@ -45,6 +45,7 @@ class ParsedArticle:
     entries: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
     draft: bool = False
+    undated: bool = False  # no date in the file: dated by its modification time
 
 
 def read_article(
@@ -112,6 +113,7 @@ class _Reader:
         self.head = text[: len(text) - len(matter.body)]  # the front matter, for line numbers
         self.options, self.rules, self.tz = options, rules, tz
         self.warnings: list[str] = []
+        self.undated = False
 
     def fail(self, message: str, line: int | None = 2) -> ArticleError:
         return ArticleError(self.article.path, message, line=line)
@@ -147,7 +149,9 @@ class _Reader:
         ]
         if not entries:
             raise self.fail("no text in the body (only links or separators)", None)
-        return ParsedArticle(entries=tuple(entries), warnings=tuple(self.warnings))
+        return ParsedArticle(
+            entries=tuple(entries), warnings=tuple(self.warnings), undated=self.undated
+        )
 
     def _entry(
         self,
@@ -203,6 +207,7 @@ class _Reader:
     def _dates(self) -> tuple[datetime, datetime]:
         published = self._date("date")
         if published is None:
+            self.undated = True
             published = self.article.mtime.replace(microsecond=0)
             self.warnings.append(
                 "no 'date' in the front matter; using the file's modification time"

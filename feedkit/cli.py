@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="formats to write: atom, rss, json, comma separated (default: atom)",
     )
     conv.add_argument("--encoding", default="utf-8", help="encoding of the article files")
+    conv.add_argument(
+        "--check-links",
+        action="store_true",
+        help="fetch every source link once: canonical URL, image and date from the page",
+    )
     conv.add_argument("--time-zone", default="UTC", help="zone of dates written without one")
     conv.set_defaults(handler=_convert)
 
@@ -180,7 +185,15 @@ def _convert(args: argparse.Namespace, progress: Progress | None) -> RunReport:
     except ValueError as exc:
         raise ConfigError(f"--time-zone: {exc}") from exc
     options = ArticleOptions(encoding=_encoding(args.encoding))
-    return convert(args.sources, args.output, settings, options=options, tz=tz, progress=progress)
+    return convert(
+        args.sources,
+        args.output,
+        settings,
+        options=options,
+        tz=tz,
+        progress=progress,
+        check_links=args.check_links,
+    )
 
 
 def _base_url(value: str) -> str:

@@ -38,9 +38,15 @@ def convert(
     tz: tzinfo = UTC,
     progress: Progress | None = None,
     clock: Clock = utc_now,
+    check_links: bool = False,
 ) -> RunReport:
     """`feedkit convert`: every SRC (article folder or file, feed file or feed URL) into feeds
-    under `output`.  Needs no configuration and keeps no state."""
+    under `output`.  Needs no configuration and keeps no state.
+
+    With `check_links`, every source link is checked once, uncached (SPEC 1.3): a page's own
+    canonical link joins spellings before deduplication, and its image (and date, for files
+    without one) fill what the file lacks.
+    """
     if not sources:
         raise ConfigError("no sources given")
     collected = Collected()
@@ -75,9 +81,11 @@ def convert(
     finally:
         if fetcher is not None:
             fetcher.close()
-    planned, documents, render_warnings = build_feeds(
-        collected.entries, settings, finish=_finish_scanned(finish_articles(options, rules, tz))
-    )
+    finish = _finish_scanned(finish_articles(options, rules, tz))
+    entries = collected.entries
+    if check_links:
+        entries, finish = _with_page_meta(collected, finish, rules, clock)
+    planned, documents, render_warnings = build_feeds(entries, settings, finish=finish)
     failed = any(problem.fatal for problem in collected.problems)
     written, unchanged, publish_problems = publish_documents(
         output, documents, keep_existing_when_empty=failed
@@ -95,6 +103,28 @@ def convert(
         entries=len(planned[0].entries) if planned else 0,
         problems=tuple(collected.problems + render_warnings + publish_problems),
     )
+
+
+def _with_page_meta(
+    collected: Collected, finish: Finisher, rules: UrlRules, clock: Clock
+) -> tuple[list[Entry], Finisher]:
+    """Check every source link once; apply what the pages say to the scanned entries (for
+    deduplication) and again to the entries read in full (for what is published)."""
+    from feedkit.linkcheck import LinkChecker, PageFetcher, apply_page_meta  # noqa: PLC0415
+
+    links = sorted({entry.link for entry in collected.entries if entry.link})
+    with PageFetcher(clock=clock) as pages:
+        results = LinkChecker(pages, None, clock=clock, rules=rules).check(links, use_cache=False)
+    undated = set(collected.undated)
+
+    def apply(entries: Sequence[Entry]) -> list[Entry]:
+        return apply_page_meta(entries, results, rules, undated_ids=undated)
+
+    def finish_with_meta(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
+        done, problems = finish(entries)
+        return {e.id: e for e in apply(list(done.values()))}, problems
+
+    return apply(collected.entries), finish_with_meta
 
 
 def _finish_scanned(articles: Finisher) -> Finisher:

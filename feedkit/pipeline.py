@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
@@ -21,6 +22,7 @@ from feedkit.publish import publish_documents
 from feedkit.reading import Collected, Progress, collect_articles
 from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
 from feedkit.store import Store
+from feedkit.urls import canonical_url
 from feedkit.websub import changed_topics, ping_hub
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ def run_feed(
         previous is not None
         and previous[0] == feed
         and unchanged_inputs
+        and not feed.check_source_links  # link checks are due over time: build every pass
         and (output_root / feed.name / "all.atom.xml").exists()
     ):
         counts, published = previous[1], previous[2]
@@ -110,6 +113,8 @@ def run_feed(
             if found is None:
                 found = stored_entries(feed, source, ctx.store)
             entries.extend(e for e in found if _admits(source, e))
+        if feed.check_source_links:
+            entries = check_source_links(feed, entries, ctx)
         planned, documents, warnings = build_feeds(entries, feed.settings())
         written, unchanged, publish_problems = publish_documents(
             output_root / feed.name, documents, keep_existing_when_empty=failed
@@ -136,6 +141,37 @@ def run_feed(
         report=report,
         seconds=time.monotonic() - started,
     )
+
+
+LINK_CHECKS_PER_PASS = 10  # source-link fetches per feed run, at most one per host
+
+
+def check_source_links(
+    feed: FeedConfig, entries: Sequence[Entry], ctx: RefreshContext
+) -> list[Entry]:
+    """SPEC 1.3 in a pass: links checked within their expiry come from the store; of the rest,
+    at most LINK_CHECKS_PER_PASS are fetched now, one per host, so a pass never waits on a
+    host's rate limit and a large folder is checked politely over successive passes."""
+    from feedkit.linkcheck import LinkChecker, PageFetcher, apply_page_meta  # noqa: PLC0415
+
+    links = sorted({entry.link for entry in entries if entry.link})
+    chosen: list[str] = []
+    hosts: set[str] = set()
+    for link in links:
+        key = canonical_url(link, feed.url_rules)
+        record = ctx.store.get_link(key) if key else None
+        if record is not None and record.next_check > ctx.now:
+            chosen.append(link)  # fresh in the store: costs no request
+            continue
+        host = urlsplit(link).hostname or ""
+        if host not in hosts and len(hosts) < LINK_CHECKS_PER_PASS:
+            hosts.add(host)
+            chosen.append(link)
+    with PageFetcher(limits=ctx.fetcher.limits) as pages:
+        # the pass's clock; a pass fetches at most one link per host, so it never sleeps
+        checker = LinkChecker(pages, ctx.store, rules=feed.url_rules, clock=lambda: ctx.now)
+        results = checker.check(chosen)
+    return apply_page_meta(entries, results, feed.url_rules)
 
 
 def run_once(

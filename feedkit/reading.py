@@ -27,11 +27,13 @@ class Collected:
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     drafts: int = 0
+    undated: list[str] = field(default_factory=list)  # ids of entries dated by file mtime
 
     def extend(self, other: Collected) -> None:
         self.entries.extend(other.entries)
         self.problems.extend(other.problems)
         self.drafts += other.drafts
+        self.undated.extend(other.undated)
 
 
 def collect_articles(
@@ -108,7 +110,10 @@ class _Job:
         warnings = [
             Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
         ]
-        return Collected(entries=list(parsed.entries), problems=warnings, drafts=parsed.draft)
+        undated = [e.id for e in parsed.entries] if parsed.undated else []
+        return Collected(
+            entries=list(parsed.entries), problems=warnings, drafts=parsed.draft, undated=undated
+        )
 
 
 def finish_articles(

@@ -11,6 +11,8 @@ from feedkit.config import FeedConfig, SourceConfig
 from feedkit.dates import format_rfc3339
 from feedkit.store import SourceSummary, Store
 
+DEAD_AFTER = 3  # consecutive 404/410 answers before a source link is reported dead
+
 
 def format_status(configs: Sequence[FeedConfig], state: Path) -> str:
     """A plain-text report, one block per feed and an indented block per source."""
@@ -25,6 +27,15 @@ def format_status(configs: Sequence[FeedConfig], state: Path) -> str:
             lines.append(f"{feed.name}: {feed.title}")
             for source in feed.sources:
                 lines.extend(_source_lines(source, summaries.get(source.name)))
+            lines.append("")
+        dead = store.dead_links(DEAD_AFTER)
+        if dead:
+            lines.append(f"dead source links (404/410 on {DEAD_AFTER}+ checks in a row):")
+            lines += [
+                f"  {r.link}: HTTP {r.http_status}, {r.dead_count} checks, "
+                f"last {_when(r.checked_at)}, next {_when(r.next_check)}"
+                for r in dead
+            ]
             lines.append("")
     return "\n".join(lines)
 

@@ -44,6 +44,7 @@ from feedkit.store_schema import (
 __all__ = [
     "FAILURE_LOG_SIZE",
     "FileRecord",
+    "LinkRecord",
     "MergeResult",
     "SourceState",
     "SourceSummary",
@@ -114,6 +115,30 @@ class SourceSummary:
     published: int = 0  # entries of this source in the last run's feeds
     last_run: datetime | None = None
     last_run_ok: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkRecord:
+    """The last check of one source link (`feedkit.linkcheck`); `meta` is opaque JSON text."""
+
+    url: str  # canonical URL: the key
+    link: str  # the URL as fetched
+    checked_at: datetime
+    next_check: datetime
+    status: str  # "ok", "dead" or "failed"
+    http_status: int | None = None
+    dead_count: int = 0  # consecutive 404/410 answers
+    failures: int = 0  # consecutive failed checks
+    etag: str | None = None
+    last_modified: str | None = None
+    meta: str | None = None
+    error: str = ""
+
+
+_LINK_COLUMNS = (
+    "url, link, checked_at, next_check, status, http_status, dead_count, failures, etag,"
+    " last_modified, meta, error"
+)
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -384,6 +409,36 @@ class Store:
                 [(feed, source, rel) for rel in removed],
             )
 
+    # --- source links ---
+
+    def get_link(self, url: str) -> LinkRecord | None:
+        """The stored check of the canonical URL `url`, if any."""
+        rows = self._rows(f"SELECT {_LINK_COLUMNS} FROM links WHERE url = ?", url)
+        return _link_from_row(rows[0]) if rows else None
+
+    def put_link(self, record: LinkRecord) -> None:
+        """Store (replace) the check of `record.url`."""
+        r = record
+        values = (
+            *(r.url, r.link, iso(r.checked_at), iso(r.next_check), r.status, r.http_status),
+            *(r.dead_count, r.failures, r.etag, r.last_modified, r.meta, r.error),
+        )
+        with self._tx() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO links ({_LINK_COLUMNS})"
+                f" VALUES ({', '.join('?' * len(values))})",
+                values,
+            )
+
+    def dead_links(self, min_count: int) -> list[LinkRecord]:
+        """Links that answered 404/410 at least `min_count` checks in a row, most first."""
+        rows = self._rows(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE dead_count >= ?"
+            " ORDER BY dead_count DESC, url",
+            max(min_count, 1),
+        )
+        return [_link_from_row(row) for row in rows]
+
     # --- status ---
 
     def record_run(
@@ -485,6 +540,24 @@ def _merge_one(
         ),
     )
     return kind, entry
+
+
+def _link_from_row(row: Sequence[Any]) -> LinkRecord:
+    """A LinkRecord from the `_LINK_COLUMNS` of a `links` row."""
+    return LinkRecord(
+        url=row[0],
+        link=row[1],
+        checked_at=parse_iso(row[2]),
+        next_check=parse_iso(row[3]),
+        status=row[4],
+        http_status=row[5],
+        dead_count=row[6],
+        failures=row[7],
+        etag=row[8],
+        last_modified=row[9],
+        meta=row[10],
+        error=row[11],
+    )
 
 
 def _state_from_row(row: Sequence[Any]) -> SourceState:

@@ -117,7 +117,28 @@ _V2 = (
     """,
 )
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
+# Version 3: source-link checks (SPEC 1.3), one row per canonical URL of a source link.
+_V3 = (
+    """
+    CREATE TABLE links (
+        url           TEXT NOT NULL PRIMARY KEY,  -- canonical_url of the source link
+        link          TEXT NOT NULL,              -- the URL as last fetched
+        checked_at    TEXT NOT NULL,
+        next_check    TEXT NOT NULL,              -- the cached result is used until then
+        status        TEXT NOT NULL,              -- 'ok', 'dead' (404/410) or 'failed'
+        http_status   INTEGER,
+        dead_count    INTEGER NOT NULL DEFAULT 0, -- consecutive checks answering 404/410
+        failures      INTEGER NOT NULL DEFAULT 0, -- consecutive failed checks (backoff)
+        etag          TEXT,
+        last_modified TEXT,
+        meta          TEXT,                       -- JSON of the last page metadata, or NULL
+        error         TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX links_by_dead_count ON links (dead_count)",
+)
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -10,8 +10,8 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from encodings import idna
+from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 __all__ = ["DEFAULT_RULES", "UrlRules", "absolute_http_url", "canonical_url", "is_http_url"]

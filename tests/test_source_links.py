@@ -1,0 +1,79 @@
+"""SPEC 1.3 wired in: `convert --check-links`, `check_source_links = true`, dead links in status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+from conformance import assert_valid_atom
+from httpserver import Route, serve_routes
+
+from feedkit.clock import fixed_clock
+from feedkit.config import load_config_dir
+from feedkit.convert import convert
+from feedkit.pipeline import run_once
+from feedkit.status import format_status
+
+PAGE = """<!doctype html><html lang="en"><head>
+<link rel="canonical" href="{canonical}">
+<meta property="og:image" content="{image}">
+<meta property="article:published_time" content="2024-05-01T08:00:00Z">
+</head><body>page</body></html>"""
+HTML = (("Content-Type", "text/html; charset=utf-8"),)
+
+
+def article(folder: Path, name: str, link: str, *, date: bool = True) -> None:
+    dated = "date: 2024-06-01\n" if date else ""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(
+        f"---\ntitle: Story {name}\n{dated}link: {link}\n---\n\nEnglish text of {name}.\n",
+        encoding="utf-8",
+    )
+
+
+def test_convert_check_links_joins_spellings_only_the_page_canonical_reveals(
+    tmp_path: Path,
+) -> None:
+    with serve_routes({}) as server:
+        canonical = server.url("/article/1")
+        page = PAGE.format(canonical=canonical, image=server.url("/img/a.jpg")).encode()
+        server.routes["/article/1"] = Route(headers=HTML, body=page)
+        server.routes["/index.php"] = Route(headers=HTML, body=page)
+        article(tmp_path / "in", "a.md", canonical)
+        article(tmp_path / "in", "b.md", server.url("/index.php?p=1"), date=False)
+        plain = convert([str(tmp_path / "in")], tmp_path / "plain")
+        checked = convert([str(tmp_path / "in")], tmp_path / "checked", check_links=True)
+    assert not plain.failed and not checked.failed
+    assert len(feedparser.parse((tmp_path / "plain" / "en.atom.xml").read_bytes()).entries) == 2
+    data = (tmp_path / "checked" / "en.atom.xml").read_bytes()
+    assert_valid_atom(data)
+    [entry] = feedparser.parse(data).entries
+    assert entry.enclosures[0].href == server.url("/img/a.jpg")
+
+
+def test_a_dead_source_link_shows_in_status_after_three_checks(tmp_path: Path) -> None:
+    with serve_routes({"/gone": Route(status=410)}) as server:
+        article(tmp_path / "feeds" / "articles", "a.md", server.url("/gone"))
+        (tmp_path / "feeds" / "news.toml").write_text(
+            'title = "News"\ncheck_source_links = true\n[[source]]\npath = "articles"\n',
+            encoding="utf-8",
+        )
+        configs = load_config_dir(tmp_path / "feeds")
+        state = tmp_path / "state.db"
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for day in range(3):  # a dead link is checked again after its retry delay
+            run_once(
+                configs,
+                output=tmp_path / "out",
+                state=state,
+                clock=fixed_clock(start + timedelta(days=day * 8)),
+            )
+        assert len(server.requests_to("/gone")) == 3
+    report = format_status(configs, state)
+    assert "dead source links" in report
+    assert server.url("/gone") in report
+    # the entry stays published: users decide
+    assert (
+        len(feedparser.parse((tmp_path / "out" / "news" / "en.atom.xml").read_bytes()).entries) == 1
+    )
