@@ -24,6 +24,7 @@ from feedkit.sections import Section, find_source_link, split_sections, strip_he
 from feedkit.urls import DEFAULT_RULES, UrlRules, absolute_http_url, canonical_url
 
 _TITLE_WIDTH = 160
+UNDATED_WARNING = "no 'date' in the front matter; using the file's modification time"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,9 +210,7 @@ class _Reader:
         if published is None:
             self.undated = True
             published = self.article.mtime.replace(microsecond=0)
-            self.warnings.append(
-                "no 'date' in the front matter; using the file's modification time"
-            )
+            self.warnings.append(UNDATED_WARNING)
         updated = self._date("updated") or published
         if updated < published:
             self.warnings.append("'updated' is before 'date'; using 'date' for both")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from feedkit.articles import parse_article, read_article
+from feedkit.articles import UNDATED_WARNING, parse_article, read_article
 from feedkit.discover import FoundFile, find_articles
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem
@@ -46,6 +46,15 @@ class ArticleIndex:
     feed: str
     source: str
     records: dict[str, FileRecord] | None = None
+
+    def undated_ids(self) -> set[str]:
+        """Ids of entries dated by their file's modification time (the file has no date)."""
+        return {
+            entry.id
+            for record in (self.records or {}).values()
+            if UNDATED_WARNING in record.warnings
+            for entry in record.entries
+        }
 
     def refresh(
         self,

@@ -171,7 +171,11 @@ def check_source_links(
         # the pass's clock; a pass fetches at most one link per host, so it never sleeps
         checker = LinkChecker(pages, ctx.store, rules=feed.url_rules, clock=lambda: ctx.now)
         results = checker.check(chosen)
-    return apply_page_meta(entries, results, feed.url_rules)
+    undated: set[str] = set()
+    for source in feed.sources:
+        if source.kind == "articles":
+            undated |= ctx.index(feed.name, source.name).undated_ids()
+    return apply_page_meta(entries, results, feed.url_rules, undated_ids=undated)
 
 
 def run_once(

@@ -77,3 +77,33 @@ def test_a_dead_source_link_shows_in_status_after_three_checks(tmp_path: Path) -
     assert (
         len(feedparser.parse((tmp_path / "out" / "news" / "en.atom.xml").read_bytes()).entries) == 1
     )
+
+
+def test_run_fills_image_and_a_missing_date_from_the_page_and_the_file_wins(
+    tmp_path: Path,
+) -> None:
+    with serve_routes({}) as server:
+        page = PAGE.format(canonical=server.url("/p/1"), image=server.url("/i.jpg")).encode()
+        server.routes["/p/1"] = Route(headers=HTML, body=page)
+        server.routes["/p/2"] = Route(headers=HTML, body=page.replace(b"/p/1", b"/p/2"))
+        articles = tmp_path / "feeds" / "articles"
+        article(articles, "undated.md", server.url("/p/1"), date=False)
+        article(articles, "dated.md", server.url("/p/2"))
+        (tmp_path / "feeds" / "news.toml").write_text(
+            'title = "News"\ncheck_source_links = true\n[[source]]\npath = "articles"\n',
+            encoding="utf-8",
+        )
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        run_once(
+            load_config_dir(tmp_path / "feeds"),
+            output=tmp_path / "out",
+            state=tmp_path / "state.db",
+            clock=fixed_clock(now),
+        )
+    data = (tmp_path / "out" / "news" / "en.atom.xml").read_bytes()
+    assert_valid_atom(data)
+    entries = {e.link: e for e in feedparser.parse(data).entries}
+    undated, dated = entries[server.url("/p/1")], entries[server.url("/p/2")]
+    assert undated.published.startswith("2024-05-01T08:00:00")  # from article:published_time
+    assert dated.published.startswith("2024-06-01T00:00:00")  # the file's own date wins
+    assert undated.enclosures[0].href == server.url("/i.jpg")
