@@ -8,7 +8,6 @@ are published get rendered (render.py).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from feedkit.dates import parse_date
 from feedkit.discover import FoundFile
 from feedkit.errors import ArticleError
+from feedkit.ids import urn_uuid5
 from feedkit.lang import detect_lang, normalize_lang, primary_lang
 from feedkit.matter import Matter, MatterError, decode, split_matter
 from feedkit.model import ArticleOptions, Entry
@@ -164,9 +164,9 @@ class _Reader:
         common: dict[str, Any],
     ) -> Entry:
         lang = section.lang
-        entry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{common['group_id']}#{lang}")
+        entry_id = urn_uuid5(f"{common['group_id']}#{lang}")
         if not self.full:
-            return Entry(id=f"urn:uuid:{entry_id}", lang=lang, title="", **common)
+            return Entry(id=entry_id, lang=lang, title="", **common)
         own_title = title if title and (single or _lang_of(title) == lang) else None
         headed = strip_headline(section.text, own_title)
         entry_title = own_title or headed.headline or title
@@ -177,7 +177,7 @@ class _Reader:
         else:
             summary = summarize(headed.first_paragraph)
         return Entry(
-            id=f"urn:uuid:{entry_id}",
+            id=entry_id,
             lang=lang,
             title=entry_title,
             summary=summary,
@@ -244,16 +244,16 @@ class _Reader:
         if explicit is not None and not isinstance(explicit, dict | list) and str(explicit).strip():
             base = str(explicit).strip()
             key = canonical or f"id:{base}"
-            group = base if _is_iri(base) else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base)}"
+            group = base if _is_iri(base) else urn_uuid5(base)
             return key, group
         if canonical:
-            return canonical, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, canonical)}"
+            return canonical, urn_uuid5(canonical)
         base = f"path:{self.article.source}/{self.article.rel}"
         self.warnings.append(
             "no source link and no 'id'; its id comes from the file's path, "
             "so renaming the file will change it"
         )
-        return base, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base)}"
+        return base, urn_uuid5(base)
 
     def _text(self, name: str) -> str:
         value = self.fields.get(name)

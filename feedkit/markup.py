@@ -114,6 +114,14 @@ def html_to_text(html: str) -> str:
     return _SPACES.sub(" ", htmllib.unescape(text)).strip()
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry (a last guard before rendering)."""
+    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+
+
 def display_width(text: str) -> int:
     """Terminal-style width: East Asian wide and full-width characters count as two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

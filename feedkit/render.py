@@ -25,7 +25,7 @@ from feedgen.util import xml_elem
 
 from feedkit import PROJECT_URL, __version__
 from feedkit.dates import format_rfc3339
-from feedkit.markup import markdown_to_html, sanitize_html
+from feedkit.markup import markdown_to_html, sanitize_html, xml_safe
 from feedkit.model import BodyFormat, Entry, FeedOrigin, PlannedEntry, PlannedFeed
 from feedkit.urls import is_http_url
 
@@ -53,8 +53,9 @@ class ContentRenderer:
             self.warnings.append(
                 (entry.origin, f"relative URL {url[:80]!r} dropped: no source link or base URL")
             )
-        self._cache[entry.id] = clean.html
-        return clean.html
+        html = xml_safe(clean.html)
+        self._cache[entry.id] = html
+        return html
 
 
 def render_atom(feed: PlannedFeed, renderer: ContentRenderer) -> bytes:
@@ -140,7 +141,8 @@ def join_texts(parts: Iterable[str]) -> str:
 
 
 def unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+    """Distinct texts in order, each safe for XML (a stored entry never breaks rendering)."""
+    return list(dict.fromkeys(xml_safe(item) for item in items))
 
 
 def _fix_dates(parent: Any) -> None:

@@ -68,8 +68,14 @@ _DEFAULT_PORTS = frozenset({80, 443})
 _IDEOGRAPHIC_DOTS = str.maketrans("\u3002\uff0e\uff61", "...")
 
 
-@lru_cache(maxsize=1 << 14)  # an article's link is canonicalized for its key and its id
 def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
+    """The dedupe key of a source link; None when it is not an absolute http(s) URL (see
+    `_canonical`).  Memoized: an article's link is canonicalized for its key and its id."""
+    return _canonical(url, rules)
+
+
+@lru_cache(maxsize=1 << 14)
+def _canonical(url: str, rules: UrlRules) -> str | None:
     """The dedupe key for ``url``: one spelling per page, or None when it is no http(s) URL."""
     text = url.strip()
     try:
