@@ -75,9 +75,9 @@ def collect_articles(
     return result
 
 
-PARALLEL_FROM = 2_000  # files: below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 400  # files: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
-CHUNK = 500
+CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
