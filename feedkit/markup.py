@@ -114,12 +114,13 @@ def html_to_text(html: str) -> str:
     return _SPACES.sub(" ", htmllib.unescape(text)).strip()
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The characters XML 1.0 forbids (and lone surrogates): one definition for all of feedkit.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:
     """`text` without the characters XML 1.0 cannot carry (a last guard before rendering)."""
-    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+    return XML_FORBIDDEN.sub("", text) if XML_FORBIDDEN.search(text) else text
 
 
 def display_width(text: str) -> int:

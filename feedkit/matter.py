@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from feedkit.markup import XML_FORBIDDEN
 from feedkit.quickyaml import quick_front_matter
 
 try:
@@ -21,7 +22,6 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 # XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
@@ -67,11 +67,11 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     sample = text[:8192]
-    forbidden = len(_XML_FORBIDDEN.findall(sample))
+    forbidden = len(XML_FORBIDDEN.findall(sample))
     if forbidden > max(8, len(sample) * _BINARY_SHARE):
         raise MatterError("binary file, not text")
-    if forbidden or _XML_FORBIDDEN.search(text, 8192):
-        text = _XML_FORBIDDEN.sub("", text)
+    if forbidden or XML_FORBIDDEN.search(text, 8192):
+        text = XML_FORBIDDEN.sub("", text)
     return text
 
 
@@ -97,7 +97,7 @@ def load_yaml(raw: str) -> dict[str, Any]:
     """Load front matter YAML into a mapping with string keys, bounded in size."""
     quick = quick_front_matter(raw)
     if quick is not None:
-        if any(_XML_FORBIDDEN.search(v) for v in quick.values() if isinstance(v, str)):
+        if any(XML_FORBIDDEN.search(v) for v in quick.values() if isinstance(v, str)):
             _clean_strings(quick)
         return quick
     try:
@@ -147,7 +147,7 @@ def _clean_strings(data: dict[Any, Any]) -> None:
 
 
 def _clean(value: object) -> object:
-    return _XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
+    return XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, raw: str) -> tuple[str, int | None]:

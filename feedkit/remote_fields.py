@@ -20,7 +20,7 @@ from typing import Any
 
 from feedkit.dates import parse_date
 from feedkit.lang import detect_lang, normalize_lang
-from feedkit.markup import html_to_text, sanitize_html, shorten
+from feedkit.markup import XML_FORBIDDEN, html_to_text, sanitize_html, shorten
 from feedkit.model import BodyFormat, Entry, FeedOrigin
 from feedkit.urls import absolute_http_url, canonical_url
 
@@ -42,7 +42,6 @@ _MAX_PROBLEM_CHARS = 300
 # Schemes of atom:ids kept as they are; any other id is folded into a urn:uuid.
 _IRI = re.compile(r"(?:https?|tag|urn|info):[^\s<>\"{}|\\^`\x00-\x1f\x7f]+", re.IGNORECASE)
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ISO_DATE = re.compile(r"\s*\d{4}-\d\d-\d\d")
 _EMAIL_NAME = re.compile(r"\A[^\s@()]+@[^\s()]+\s*\((.+)\)\Z", re.DOTALL)
 _MAX_NAMES = 100  # authors or tags read per item; the rest are noise (or an attack)
@@ -243,7 +242,7 @@ def short(value: object) -> str:
 
 def clean(value: object) -> str:
     """`value` as a string XML can carry; anything that is not a string gives ""."""
-    return _NOT_XML.sub("", value) if isinstance(value, str) else ""
+    return XML_FORBIDDEN.sub("", value) if isinstance(value, str) else ""
 
 
 def _get(mapping: object, key: str) -> Any:
