@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def publish_documents(
     unchanged: list[Path] = []
     problems: list[Problem] = []
     _clear_stale(output, documents, problems, allowed=not keep_existing_when_empty)
+    _clear_orphan_temps(output)
     for document in documents:
         path = output / document.filename
         if keep_existing_when_empty and document.entries == 0 and path.exists():
@@ -78,6 +80,24 @@ def publish_documents(
             continue
         (written if changed else unchanged).append(path)
     return written, unchanged, problems
+
+
+ORPHAN_AGE = 600  # seconds: a temporary file this old was left by a killed writer
+
+
+def _clear_orphan_temps(output: Path) -> None:
+    """Remove temporary files a killed run left behind (hidden, so no reader ever saw them).
+    Only old ones: a lock keeps writers of one feed apart, and ten minutes is far past any
+    write."""
+    try:
+        temps = list(output.rglob(".*.tmp"))
+    except OSError:
+        return
+    cutoff = time.time() - ORPHAN_AGE
+    for temp in temps:
+        with contextlib.suppress(OSError):
+            if temp.is_file() and temp.stat().st_mtime < cutoff:
+                temp.unlink()
 
 
 MANIFEST = ".feedkit-files"  # hidden: `feedkit serve` never serves it

@@ -28,6 +28,10 @@ def format_status(configs: Sequence[FeedConfig], state: Path) -> str:
             for source in feed.sources:
                 lines.extend(_source_lines(source, summaries.get(source.name)))
             lines.append("")
+        checked, ok, soonest = store.link_summary()
+        if checked:
+            lines.append(f"source links: {checked} checked, {ok} ok, next check {_when(soonest)}")
+            lines.append("")
         dead = store.dead_links(DEAD_AFTER)
         if dead:
             lines.append(f"dead source links (404/410 on {DEAD_AFTER}+ checks in a row):")

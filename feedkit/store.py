@@ -439,6 +439,13 @@ class Store:
         )
         return [_link_from_row(row) for row in rows]
 
+    def link_summary(self) -> tuple[int, int, datetime | None]:
+        """Source links checked, how many of those are ok, and the earliest next check."""
+        [(count, ok, soonest)] = self._rows(
+            "SELECT count(*), coalesce(sum(status = 'ok'), 0), min(next_check) FROM links"
+        )
+        return count, ok, parse_iso(soonest) if soonest else None
+
     # --- status ---
 
     def record_run(

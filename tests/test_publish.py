@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,3 +255,20 @@ def test_a_reader_in_a_tight_loop_never_sees_half_a_feed(tmp_path: Path) -> None
     assert len(set(parsed)) >= 10
     assert path.read_bytes() == versions[-1]
     assert listing(tmp_path) == ["all.atom.xml"]
+
+
+def test_temporary_files_left_by_a_killed_run_are_cleared_once_old(tmp_path: Path) -> None:
+    from feedkit.documents import Document
+    from feedkit.publish import ORPHAN_AGE, publish_documents
+
+    old = tmp_path / ".all.atom.xml.abc123.tmp"
+    fresh = tmp_path / ".all.atom.xml.def456.tmp"
+    for temp in (old, fresh):
+        temp.write_bytes(b"<partial")
+    long_ago = time.time() - ORPHAN_AGE - 60
+    os.utime(old, (long_ago, long_ago))
+    publish_documents(
+        tmp_path, [Document(filename="a.txt", data=b"x")], keep_existing_when_empty=False
+    )
+    assert not old.exists()
+    assert fresh.exists()  # a writer could still be using a recent one

@@ -71,6 +71,7 @@ def test_a_dead_source_link_shows_in_status_after_three_checks(tmp_path: Path) -
             )
         assert len(server.requests_to("/gone")) == 3
     report = format_status(configs, state)
+    assert "source links: 1 checked, 0 ok, next check " in report
     assert "dead source links" in report
     assert server.url("/gone") in report
     # the entry stays published: users decide
