@@ -112,7 +112,6 @@ def _serve(args: argparse.Namespace, progress: Progress | None) -> RunReport:
     try:
         if daemon is not None:
             daemon.start()
-        print(f"feedkit: serving {output} at {server.url}", file=sys.stderr)
         serve(server, stop)
     finally:
         if daemon is not None:
