@@ -66,6 +66,8 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if codec == "utf-8-sig" and _clean_utf8(data):
+        return text  # the common case, settled in C: nothing XML forbids is in there
     sample = text[:8192]
     forbidden = len(XML_FORBIDDEN.findall(sample))
     if forbidden > max(8, len(sample) * _BINARY_SHARE):
@@ -73,6 +75,20 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     if forbidden or XML_FORBIDDEN.search(text, 8192):
         text = XML_FORBIDDEN.sub("", text)
     return text
+
+
+# Every byte but the C0 controls XML forbids (tab, LF and CR are allowed).
+_ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+
+
+def _clean_utf8(data: bytes) -> bool:
+    """Whether valid UTF-8 `data` holds no character XML forbids: no C0 control but tab, LF
+    and CR, and no U+FFFE or U+FFFF (valid UTF-8 cannot hold a surrogate)."""
+    return (
+        not data.translate(None, _ALLOWED_BYTES)
+        and b"\xef\xbf\xbe" not in data
+        and b"\xef\xbf\xbf" not in data
+    )
 
 
 def split_matter(text: str) -> Matter:

@@ -7,6 +7,7 @@ for the source, so a feed that fails, drops entries or turns up empty loses noth
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -278,7 +279,9 @@ def read_feed_file(path: Path) -> bytes:
     """The bytes of a feed file, refusing files over MAX_FEED_FILE (FetchError naming it)."""
     try:
         with open(path, "rb") as handle:
-            body = handle.read(MAX_FEED_FILE + 1)
+            # read(n) allocates n bytes up front (SPEC 8): ask for the file's size
+            size = os.fstat(handle.fileno()).st_size
+            body = handle.read(min(size, MAX_FEED_FILE) + 1)
     except OSError as exc:
         reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
         raise FetchError(f"{path}: cannot read: {reason}") from exc
