@@ -155,6 +155,7 @@ class FeedConfig:
     tag_feeds: bool = False
     author_feeds: bool = False
     check_source_links: bool = False
+    link_checks_per_minute: int = 6  # per host: source-link checks (SPEC 1.3)
     hub: str = ""
     author: str = ""
     titles: tuple[tuple[str, str], ...] = ()  # (lang, title)
@@ -234,6 +235,7 @@ _FEED_KEYS = {
     "tag_feeds": Key(boolean, False),
     "author_feeds": Key(boolean, False),
     "check_source_links": Key(boolean, False),
+    "link_checks_per_minute": Key(integer(1, 600), 6),
     "hub": Key(optional_http_url, ""),
     "author": Key(text, ""),
     "titles": Key(_titles, ()),

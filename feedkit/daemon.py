@@ -15,7 +15,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -82,6 +82,7 @@ class Daemon:
     _specs: dict[str, tuple[str, str]] = field(default_factory=dict)
     _indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
     _published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
+    _link_slots: dict[str, datetime] = field(default_factory=dict)
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _running: int = 0
@@ -185,6 +186,7 @@ class Daemon:
                 rand=self.rand,
                 indexes=self._indexes,
                 published=self._published,
+                link_slots=self._link_slots,
             )
             try:
                 with feed_lock(

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -150,10 +151,12 @@ def check_source_links(
     feed: FeedConfig, entries: Sequence[Entry], ctx: RefreshContext
 ) -> list[Entry]:
     """SPEC 1.3 in a pass: links checked within their expiry come from the store; of the rest,
-    at most LINK_CHECKS_PER_PASS are fetched now, one per host, so a pass never waits on a
-    host's rate limit and a large folder is checked politely over successive passes."""
+    at most LINK_CHECKS_PER_PASS are fetched now, one per host and no host more often than
+    `link_checks_per_minute` (across passes of this process), so a pass never waits on a rate
+    limit and a large folder is checked politely over successive passes."""
     from feedkit.linkcheck import LinkChecker, PageFetcher, apply_page_meta  # noqa: PLC0415
 
+    spacing = timedelta(seconds=60 / feed.link_checks_per_minute)
     links = sorted({entry.link for entry in entries if entry.link})
     chosen: list[str] = []
     hosts: set[str] = set()
@@ -164,12 +167,21 @@ def check_source_links(
             chosen.append(link)  # fresh in the store: costs no request
             continue
         host = urlsplit(link).hostname or ""
-        if host not in hosts and len(hosts) < LINK_CHECKS_PER_PASS:
-            hosts.add(host)
-            chosen.append(link)
+        slot = ctx.link_slots.get(host)
+        if host in hosts or len(hosts) >= LINK_CHECKS_PER_PASS or (slot and slot > ctx.now):
+            continue
+        hosts.add(host)
+        ctx.link_slots[host] = ctx.now + spacing
+        chosen.append(link)
     with PageFetcher(limits=ctx.fetcher.limits) as pages:
         # the pass's clock; a pass fetches at most one link per host, so it never sleeps
-        checker = LinkChecker(pages, ctx.store, rules=feed.url_rules, clock=lambda: ctx.now)
+        checker = LinkChecker(
+            pages,
+            ctx.store,
+            rules=feed.url_rules,
+            clock=lambda: ctx.now,
+            per_host_per_minute=feed.link_checks_per_minute,
+        )
         results = checker.check(chosen)
     undated: set[str] = set()
     for source in feed.sources:

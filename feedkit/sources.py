@@ -53,6 +53,8 @@ class RefreshContext:
     force: bool = False  # fetch even when not due (`run --once --force`)
     # article folders as last read, by (feed, source): the daemon keeps them between passes
     indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
+    # host -> earliest time of its next source-link check (the daemon keeps it between passes)
+    link_slots: dict[str, datetime] = field(default_factory=dict)
     # what this process last published per feed: (config, entries per source, entry count)
     published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
 

@@ -108,3 +108,37 @@ def test_run_fills_image_and_a_missing_date_from_the_page_and_the_file_wins(
     assert undated.published.startswith("2024-05-01T08:00:00")  # from article:published_time
     assert dated.published.startswith("2024-06-01T00:00:00")  # the file's own date wins
     assert undated.enclosures[0].href == server.url("/i.jpg")
+
+
+def test_a_host_is_never_checked_faster_than_its_limit_across_passes(tmp_path: Path) -> None:
+    from feedkit.fetch import Fetcher
+    from feedkit.pipeline import run_feed
+    from feedkit.sources import RefreshContext
+    from feedkit.store import Store
+
+    with serve_routes({}) as server:
+        for n in (1, 2, 3):
+            server.routes[f"/p/{n}"] = Route(headers=HTML, body=b"<html><head></head></html>")
+            article(tmp_path / "feeds" / "articles", f"{n}.md", server.url(f"/p/{n}"))
+        (tmp_path / "feeds" / "news.toml").write_text(
+            'title = "News"\ncheck_source_links = true\nlink_checks_per_minute = 6\n'
+            '[[source]]\npath = "articles"\n',
+            encoding="utf-8",
+        )
+        [feed] = load_config_dir(tmp_path / "feeds")
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        slots: dict[str, datetime] = {}
+        seen = []
+        with Store.open(tmp_path / "state.db", clock=fixed_clock(start)) as store, Fetcher() as f:
+            for seconds in (0, 2, 4, 10, 12, 20):  # passes as a daemon would make them
+                ctx = RefreshContext(
+                    store=store,
+                    fetcher=f,
+                    now=start + timedelta(seconds=seconds),
+                    rand=lambda: 0.5,
+                    link_slots=slots,
+                )
+                run_feed(feed, tmp_path / "out", ctx)
+                seen.append(len(server.requests))
+    # one request per pass at most, and never two within 10 s (6 a minute)
+    assert seen == [1, 1, 1, 2, 2, 3]
