@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from conftest import untraced
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -213,17 +212,6 @@ def entity_bomb(*, broken: bool = False) -> bytes:
         item("after", guid="after", extra="<oops></wrong>" if broken else ""),
         prolog=f'<!DOCTYPE rss [<!ENTITY big "{BIG_ENTITY}">]>',
     ).encode()
-
-
-@contextmanager
-def untraced() -> Iterator[None]:
-    """Time and memory as in production: coverage's line tracer triples Python's run time."""
-    tracer = sys.gettrace()
-    sys.settrace(None)
-    try:
-        yield
-    finally:
-        sys.settrace(tracer)
 
 
 def timed(run: Callable[[], T]) -> tuple[T, float]:

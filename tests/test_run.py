@@ -10,12 +10,10 @@ back and checked with `assert_valid_atom` after every run.  The last section dri
 from __future__ import annotations
 
 import gzip
-import sys
 import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -25,6 +23,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from conformance import assert_valid_atom
+from conftest import untraced
 from httpserver import Request, Route, TestServer, redirect, serve_routes
 from lxml import etree
 
@@ -636,17 +635,6 @@ def entity_bomb() -> bytes:
         item("after", date=day(2)),
         prolog=f'<!DOCTYPE rss [<!ENTITY big "{"x" * 50_000}">]>',
     )
-
-
-@contextmanager
-def untraced() -> Iterator[None]:
-    """Time and memory as in production: coverage's line tracer triples Python's run time."""
-    tracer = sys.gettrace()
-    sys.settrace(None)
-    try:
-        yield
-    finally:
-        sys.settrace(tracer)
 
 
 @pytest.mark.parametrize("measure", ["time", "memory"])
