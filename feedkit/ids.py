@@ -15,9 +15,9 @@ _NAMESPACE = uuid.NAMESPACE_URL.bytes
 def urn_uuid5(name: str) -> str:
     """`urn:uuid:` + uuid5(NAMESPACE_URL, name).  A file name that is not valid UTF-8 reaches
     here with surrogate escapes: it is hashed as the bytes it was (where uuid5 would raise)."""
-    data = name.encode("utf-8", "surrogateescape")
-    digest = bytearray(hashlib.sha1(_NAMESPACE + data).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_NAMESPACE + name.encode("utf-8", "surrogateescape")).hexdigest()
+    # version 5 in the 13th hex digit; the RFC 4122 variant (binary 10xx) in the 17th
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}

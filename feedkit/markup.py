@@ -1,7 +1,7 @@
 """Markdown to HTML, HTML sanitizing, and plain-text helpers (pure).
 
-markdown-it-py renders (CommonMark plus tables and strikethrough); nh3 (Rust's ammonia)
-sanitizes. Every HTML string feedkit publishes has been through `sanitize_html`.
+cmarkgfm (GitHub's C cmark-gfm) renders CommonMark plus tables and strikethrough; nh3 (Rust's
+ammonia) sanitizes. Every HTML string feedkit publishes has been through `sanitize_html`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import html as htmllib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm.cmark import Options
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAGS = frozenset(nh3.ALLOWED_TAGS - {"area", "map"})
@@ -35,19 +35,20 @@ class CleanHtml:
     dropped_urls: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    # markdown-it leaves links it refuses (javascript:, vbscript:) as literal text; accept every
-    # link here so the sanitizer sees it as a link, drops the href and keeps only the text.
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    return md
-
-
 def render_markdown(text: str) -> str:
-    """Markdown to (unsanitized) HTML."""
-    html: str = _markdown().render(text)
+    """Markdown to (unsanitized) HTML: CommonMark with GitHub's tables and strikethrough.
+
+    Raw HTML and every link are kept as written (cmark's "unsafe" mode): the sanitizer, not the
+    renderer, decides what stays, so `[x](javascript:…)` loses its href and keeps its text.
+    """
+    html: str = cmarkgfm.markdown_to_html_with_extensions(
+        text, options=_UNSAFE, extensions=_EXTENSIONS
+    )
     return html
+
+
+_UNSAFE = Options.CMARK_OPT_UNSAFE
+_EXTENSIONS = ["table", "strikethrough"]
 
 
 def sanitize_html(html: str, *, base: str = "") -> CleanHtml:

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from feedkit.markup import XML_FORBIDDEN
 from feedkit.quickyaml import quick_front_matter
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+
+@lru_cache(maxsize=1)
+def _loader() -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
+    """libyaml's safe loader; PyYAML is imported on first use (30 ms that most folders, whose
+    front matter `quick_front_matter` reads, never need)."""
+    import yaml  # noqa: PLC0415
+
+    try:
+        return yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+        return yaml.SafeLoader
+
 
 # XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -50,9 +60,10 @@ class Matter:
 def decode(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
     codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    clean = codec == "utf-8-sig" and _clean_utf8(data)  # settled in C: no NUL, nothing forbidden
     head = data[:8192]
     wide = codec.replace("_", "-").lower().startswith(("utf-16", "utf-32", "utf16", "utf32"))
-    if not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
+    if not clean and not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
         raise MatterError("binary file, not text")  # (UTF-16/32 text is full of NUL bytes)
     try:
         text = data.decode(codec)
@@ -66,8 +77,8 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if codec == "utf-8-sig" and _clean_utf8(data):
-        return text  # the common case, settled in C: nothing XML forbids is in there
+    if clean:
+        return text  # the common case: nothing XML forbids is in there
     sample = text[:8192]
     forbidden = len(XML_FORBIDDEN.findall(sample))
     if forbidden > max(8, len(sample) * _BINARY_SHARE):
@@ -113,11 +124,14 @@ def load_yaml(raw: str) -> dict[str, Any]:
     """Load front matter YAML into a mapping with string keys, bounded in size."""
     quick = quick_front_matter(raw)
     if quick is not None:
-        if any(XML_FORBIDDEN.search(v) for v in quick.values() if isinstance(v, str)):
+        if XML_FORBIDDEN.search(raw):  # (never, for text that came through `decode`)
             _clean_strings(quick)
         return quick
+    loader = _loader()
+    import yaml  # noqa: PLC0415 - loaded by _loader()
+
     try:
-        data = yaml.load(raw, Loader=_Loader)  # CSafeLoader: the safe loader
+        data = yaml.load(raw, Loader=loader)  # CSafeLoader: the safe loader
     except yaml.MarkedYAMLError as exc:
         reason, line = _yaml_problem(exc, raw)
         raise MatterError(f"invalid YAML in front matter: {reason}", line=line) from exc
@@ -192,11 +206,13 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, raw: str) -> tuple[str, int | None]
 
 def _bad_scalar(raw: str) -> yaml.ScalarNode | None:
     """The first scalar of `raw` whose value cannot be constructed."""
+    import yaml  # noqa: PLC0415 - only after load_yaml failed
+
     try:
-        root = yaml.compose(raw, Loader=_Loader)
+        root = yaml.compose(raw, Loader=_loader())
     except (yaml.YAMLError, RecursionError):
         return None
-    loader = _Loader("")
+    loader = _loader()("")
     seen: set[int] = set()
     stack = [root] if root is not None else []
     while stack:

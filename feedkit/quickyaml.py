@@ -22,6 +22,8 @@ _SPECIAL_WORD = frozenset(
     for case in (str.lower, str.title, str.upper)
 ) | {"~"}
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
+# A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
+_NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
 _DATEISH = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt ]|$)")
 # PyYAML's timestamp pattern: a value matching it becomes a date, or an error when impossible.
 _YAML_TIMESTAMP = re.compile(
@@ -33,30 +35,67 @@ _UNSAFE_START = frozenset("&*!|>%@`{}[]\"'#,?:-")
 _NEEDS_YAML = (" #", ": ", "\t")
 
 
+# One front matter line: `key: value` or `key:`, a `- item` of a block list, or anything else
+# (a blank line, or a line only the line-by-line reader below can judge).
+_LINE = re.compile(
+    r"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?: ([^\n]*))?|( *-) ([^\n]*)|([^\n]*))$", re.MULTILINE
+)
+
+
 def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
+    # Every line of most front matter is `key: value`, `key:` or `- item`: one regex pass
+    # cuts them all; a line it cannot place sends the whole text to the line-by-line cutter.
+    lines: list[_Line] | None = _LINE.findall(raw)
+    if lines is None or any(other and not other.isspace() for *_, other in lines):
+        lines = _by_lines(raw)
+    return None if lines is None else _mapping(lines)
+
+
+# A line as (key, value, dash, item, other): `key: value` / `key:`, `- item`, or a blank line.
+_Line = tuple[str, str, str, str, str]
+_BLANK: _Line = ("", "", "", "", "")
+
+
+def _by_lines(raw: str) -> list[_Line] | None:
+    """The lines of `raw` cut one at a time; None at a line no flat front matter holds."""
+    lines: list[_Line] = []
+    for line in raw.split("\n"):
+        if not line or line.isspace():
+            lines.append(_BLANK)
+        elif line[0] in " -":
+            item = line.lstrip(" ")
+            if not item.startswith("- "):
+                return None
+            lines.append(("", "", "-", item[2:], ""))
+        else:
+            match = _KEY.match(line.rstrip())
+            if match is None:
+                return None
+            lines.append((match.group(1), match.group(2) or "", "", "", ""))
+    return lines
+
+
+def _mapping(lines: list[_Line]) -> dict[str, object] | None:
+    """The mapping the cut lines hold, or None when a value needs YAML."""
     result: dict[str, object] = {}
     list_key: str | None = None
     open_lists: set[str] = set()  # "key:" lines: a block list follows, or the value is null
-    for line in raw.split("\n"):
-        if not line or line.isspace():
-            continue
-        if line[0] in " -":
-            item = line.lstrip(" ")
-            if list_key is None or not item.startswith("- "):
+    for key, value, dash, item, _ in lines:
+        if dash:
+            if list_key is None:
                 return None
             open_lists.discard(list_key)
-            value = _scalar(item[2:].strip())
-            if value is None:
+            found = _scalar(item.strip())
+            if found is None:
                 return None
             items = result[list_key]
             assert isinstance(items, list)
-            items.append(value)
+            items.append(found)
             continue
-        match = _KEY.match(line.rstrip())
-        if match is None:
-            return None
-        key, text = match.group(1), (match.group(2) or "").strip()
+        if not key:
+            continue  # a blank line
+        text = value.strip()
         if key in result:
             return None  # YAML keeps the last; let it decide
         if not text:
@@ -65,10 +104,10 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
             open_lists.add(key)
             continue
         list_key = None
-        found: list[str] | str | None = _flow_list(text) if text.startswith("[") else _scalar(text)
-        if found is None:
+        scalar = _flow_list(text) if text.startswith("[") else _scalar(text)
+        if scalar is None:
             return None
-        result[key] = found
+        result[key] = scalar
     for key in open_lists:
         result[key] = None  # "key:" with nothing after it, as YAML reads it
     return result
@@ -79,6 +118,11 @@ def _scalar(text: str) -> str | None:
     if not text:
         return None
     first = text[0]
+    if first.isalpha():
+        # The common case: a letter first, so no YAML indicator, number or date
+        if ": " in text or " #" in text or "\t" in text or text[-1] == ":":
+            return None
+        return None if text in _SPECIAL_WORD else text
     if first == '"':
         inner = text[1:-1]
         if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
@@ -93,7 +137,7 @@ def _scalar(text: str) -> str | None:
         return None
     if any(mark in text for mark in _NEEDS_YAML):
         return None
-    if _NUMBERISH.match(text):
+    if _NUMBERISH.match(text) and not _NOT_NUMBER.search(text):
         if not _DATEISH.match(text):
             return None  # numbers (and things like "1e3", "0x1F") are YAML's to read
         stamp = _YAML_TIMESTAMP.fullmatch(text)

@@ -6,6 +6,7 @@ same language are one section: a `---` inside the English part is a thematic bre
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,13 +64,11 @@ def split_sections(
     return merged
 
 
-_SEPARATOR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
-
-
 def _raw_parts(body: str) -> list[str]:
-    """Cut the body at lines that are exactly `---`, outside fenced code blocks."""
+    """Cut the body at lines that are exactly `---` (spaces and tabs aside), outside fenced code
+    blocks; the parts keep the line breaks around the cut."""
     if "```" not in body and "~~~" not in body:
-        return _SEPARATOR_LINE.split(body)  # no code fence: one regex does it
+        return _cut_at_separators(body)
     parts: list[str] = []
     current: list[str] = []
     fence = ""
@@ -83,6 +82,25 @@ def _raw_parts(body: str) -> list[str]:
             continue
         current.append(line)
     parts.append("\n".join(current))
+    return parts
+
+
+def _cut_at_separators(body: str) -> list[str]:
+    """`_raw_parts` for a body without code fences: only the lines holding "---" are looked at
+    (a regex anchored at every line start costs more than the rest of a scan)."""
+    parts: list[str] = []
+    start = 0
+    at = body.find(_SEPARATOR)
+    while at >= 0:
+        line_start = body.rfind("\n", 0, at) + 1
+        line_end = body.find("\n", at)
+        if line_end < 0:
+            line_end = len(body)
+        if body[line_start:line_end].strip(" \t") == _SEPARATOR:
+            parts.append(body[start:line_start])
+            start = line_end
+        at = body.find(_SEPARATOR, line_end)
+    parts.append(body[start:])
     return parts
 
 
@@ -112,17 +130,37 @@ def _merge(parts: list[str], langs: list[str]) -> list[Section]:
 
 def _drop_link_lines(text: str, wanted: frozenset[str]) -> str:
     """Remove lines that hold nothing but a source-label link (the source-link line)."""
-    if "](" not in text:
+    dropped: list[tuple[int, int]] = []  # (start, end) of each line to drop, in order
+    at = text.find("](")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        if _is_link_line(text[start:end], wanted):
+            dropped.append((start, end))
+        at = text.find("](", end)
+    if not dropped:
         return text
-    kept = []
-    for line in text.split("\n"):
-        match = _LINK.search(line) if "](" in line else None
-        if match and _clean_label(match.group(1)) in wanted:
-            rest = (line[: match.start()] + line[match.end() :]).strip(" \t*_<>:：|")
-            if not rest or _clean_label(rest) in wanted:
-                continue
-        kept.append(line)
+    # What "\n".join() of the lines left gives: the runs of lines between dropped ones.
+    kept: list[str] = []
+    if dropped[0][0] > 0:
+        kept.append(text[: dropped[0][0] - 1])
+    for (_, end), (start, _) in itertools.pairwise(dropped):
+        if start > end + 1:
+            kept.append(text[end + 1 : start - 1])
+    if dropped[-1][1] < len(text):
+        kept.append(text[dropped[-1][1] + 1 :])
     return "\n".join(kept)
+
+
+def _is_link_line(line: str, wanted: frozenset[str]) -> bool:
+    """Whether a line holds nothing but a source-label link (and stray punctuation)."""
+    match = _LINK.search(line)
+    if match is None or _clean_label(match.group(1)) not in wanted:
+        return False
+    rest = (line[: match.start()] + line[match.end() :]).strip(" \t*_<>:：|")
+    return not rest or _clean_label(rest) in wanted
 
 
 def _label_set(labels: Sequence[str]) -> frozenset[str]:

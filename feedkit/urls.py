@@ -74,9 +74,29 @@ def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     return _canonical(url, rules)
 
 
+# A URL already as plain as a canonical one: http(s), a lower-case ASCII host that is not
+# "www.…", no port, userinfo, query or fragment, and a path of characters that need no escaping
+# ("%" aside) and no dot segments.  Most source links look like this: `_canonical` then only
+# has to set the scheme and drop a trailing "/".
+_PLAIN_URL = re.compile(
+    r"https?://(?!www\.)[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*"
+    r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]*)*",
+    re.ASCII,
+)
+
+
 @lru_cache(maxsize=1 << 14)
 def _canonical(url: str, rules: UrlRules) -> str | None:
     """The dedupe key for ``url``: one spelling per page, or None when it is no http(s) URL."""
+    if rules.www_equal and _PLAIN_URL.fullmatch(url):
+        host, _, path = url.partition("://")[2].partition("/")
+        if len(host) <= 253:
+            return f"https://{host}{('/' + path).rstrip('/') or '/'}"
+    return _canonical_parts(url, rules)
+
+
+def _canonical_parts(url: str, rules: UrlRules) -> str | None:
+    """`_canonical` for any string: split, then each part in canonical form."""
     text = url.strip()
     try:
         text.encode("utf-8")  # lone surrogates cannot be percent-encoded

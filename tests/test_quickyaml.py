@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedkit.dates import parse_date
-from feedkit.quickyaml import quick_front_matter
+from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter
 
 
 def as_yaml_reads(value: object) -> object:
@@ -109,7 +109,7 @@ def test_anything_else_is_left_to_yaml(raw: str) -> None:
     assert quick_front_matter(raw) is None
 
 
-words = st.text(alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T")), min_size=1, max_size=12)
+words = st.text(alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年")), min_size=1, max_size=12)
 
 
 @given(
@@ -135,3 +135,37 @@ def test_quick_agrees_with_yaml_whenever_it_answers(fields: dict[str, object]) -
     assert {k: as_quick_reads(v) for k, v in quick.items()} == {
         k: as_yaml_reads(v) for k, v in (loaded or {}).items()
     }
+
+
+def test_text_that_starts_with_digits_is_text() -> None:
+    assert quick_front_matter("title: 2024年美国大选\n") == {"title": "2024年美国大选"}
+    assert yaml.load("title: 2024年美国大选\n", Loader=yaml.CSafeLoader) == {
+        "title": "2024年美国大选"
+    }
+
+
+_FRONT_MATTER_LINES = (
+    "title: x",
+    "title: 中文",
+    "tags:",
+    "tags: ",
+    "tags: [a, b]",
+    "- a",
+    "  - b",
+    "-x",
+    "  ",
+    "",
+    "\t",
+    "date: 2024-06-11",
+    "t:\t",
+    " k: v",
+    "k:v",
+    "x: a: b",
+    "y: 'q'",
+)
+
+
+@given(st.lists(st.sampled_from(_FRONT_MATTER_LINES), max_size=8).map("\n".join))
+def test_reading_all_lines_at_once_is_reading_them_one_by_one(raw: str) -> None:
+    lines = _by_lines(raw)
+    assert quick_front_matter(raw) == (None if lines is None else _mapping(lines))

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedkit.sections import find_source_link, split_sections, strip_headline
+from feedkit.sections import (
+    _drop_link_lines,
+    _is_link_line,
+    _label_set,
+    _raw_parts,
+    find_source_link,
+    split_sections,
+    strip_headline,
+)
 
 LABELS = ("原文链接", "Source Link", "Source")
 ZH = "这是一个中文段落，其中提到了OpenAI、Microsoft和Elon Musk等名字。"
@@ -104,3 +113,39 @@ def test_a_first_paragraph_that_mentions_the_title_is_kept() -> None:
     text = "Musk dropped the OpenAI lawsuit on Tuesday, to everyone's surprise.\n\nMore text."
     headed = strip_headline(text, "OpenAI lawsuit")
     assert headed.text == text
+
+
+# The fast paths of a scan, against the plain definitions they replace.
+_LINE_PIECES = ("---", " --- ", "\t---", "----", "- --", "a", "中文", " ", "\n", "\n\n", "x---")
+
+
+def _regex_parts(body: str) -> list[str]:
+    return re.split(r"^[ \t]*---[ \t]*$", body, flags=re.MULTILINE)
+
+
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=30).map("".join))
+def test_cutting_at_separator_lines_is_the_regex_split(body: str) -> None:
+    assert _raw_parts(body) == _regex_parts(body)
+
+
+_LINK_PIECES = (
+    "[原文链接](https://ft.com/a)",
+    "[Source Link](https://ft.com/a)",
+    "[other](https://x.org)",
+    "**",
+    " ",
+    "text",
+    "\n",
+    "\n\n",
+    "：",
+)
+
+
+def _drop_by_lines(text: str, wanted: frozenset[str]) -> str:
+    return "\n".join(line for line in text.split("\n") if not _is_link_line(line, wanted))
+
+
+@given(st.lists(st.sampled_from(_LINK_PIECES), max_size=25).map("".join))
+def test_dropping_link_lines_keeps_every_other_line(text: str) -> None:
+    wanted = _label_set(("原文链接", "Source Link"))
+    assert _drop_link_lines(text, wanted) == _drop_by_lines(text, wanted)

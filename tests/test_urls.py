@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedkit.urls import DEFAULT_RULES, UrlRules, absolute_http_url, canonical_url, is_http_url
+from feedkit.urls import (
+    DEFAULT_RULES,
+    UrlRules,
+    _canonical_parts,
+    absolute_http_url,
+    canonical_url,
+    is_http_url,
+)
 
 # Each rule of SPEC 2 as (a, b): two spellings of one page, so one canonical URL.
 SAME = [
@@ -291,3 +298,16 @@ def test_query_order_does_not_matter(data: st.DataObject) -> None:
     query = "&".join(n + v for n, v in params)
     other = "&".join(n + v for n, v in shuffled)
     assert canonical_url(f"https://x.org/p?{query}") == canonical_url(f"https://x.org/p?{other}")
+
+
+_PLAIN_HOST = st.from_regex(r"(www\.)?[a-z0-9_-]{1,8}(\.[a-z0-9-]{1,5}){0,3}", fullmatch=True)
+_PLAIN_PATH = st.lists(
+    st.sampled_from(["", ".", "..", "a", "B-c", "~x", "a.b", "%41", "!$&'()*+,;=:@", "x.."]),
+    max_size=5,
+).map(lambda segments: "".join("/" + s for s in segments))
+
+
+@given(st.sampled_from(["http://", "https://"]), _PLAIN_HOST, _PLAIN_PATH)
+def test_plain_urls_take_the_short_way_to_the_same_key(scheme: str, host: str, path: str) -> None:
+    url = scheme + host + path
+    assert canonical_url(url) == _canonical_parts(url, DEFAULT_RULES)
