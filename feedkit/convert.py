@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from feedkit.clock import Clock, utc_now
 from feedkit.discover import ARTICLE_SUFFIXES
-from feedkit.documents import build_feeds
 from feedkit.errors import ConfigError, FeedFormatError, FetchError
-from feedkit.model import ArticleOptions, Entry, FeedSettings, Problem, RunReport
+from feedkit.model import ArticleOptions, Entry, FeedSettings, Problem, RunReport, Scanned
+from feedkit.plan import preselect
 from feedkit.publish import publish_documents
 from feedkit.reading import Collected, Finisher, Progress, collect_articles, finish_articles
 from feedkit.urls import DEFAULT_RULES, UrlRules, is_http_url
@@ -76,15 +76,22 @@ def convert(
                     tz=tz,
                     progress=progress,
                     full=False,
+                    meanwhile=_load_renderers,
                 )
             )
     finally:
         if fetcher is not None:
             fetcher.close()
+    from feedkit.documents import build_feeds  # noqa: PLC0415 - see _load_renderers
+
     finish = _finish_scanned(finish_articles(options, rules, tz))
-    entries = collected.entries
     if check_links:
         entries, finish = _with_page_meta(collected, finish, rules, clock)
+    else:
+        # Entries are built only for the articles that can be published (plan.preselect).
+        items: list[Entry | Scanned] = [*collected.entries, *collected.scanned]
+        chosen = preselect(items, settings)
+        entries = [item if isinstance(item, Entry) else item.entry() for item in chosen]
     planned, documents, render_warnings = build_feeds(entries, settings, finish=finish)
     failed = any(problem.fatal for problem in collected.problems)
     written, unchanged, publish_problems = publish_documents(
@@ -92,7 +99,7 @@ def convert(
     )
     log.info(
         "%d entries from %d sources; %d files written, %d unchanged",
-        len(collected.entries),
+        len(collected.entries) + len(collected.scanned),
         len(sources),
         len(written),
         len(unchanged),
@@ -105,6 +112,11 @@ def convert(
     )
 
 
+def _load_renderers() -> None:
+    """Import what renders the feeds (feedgen and lxml: ~70 ms) while workers scan files."""
+    import feedkit.documents  # noqa: F401, PLC0415
+
+
 def _with_page_meta(
     collected: Collected, finish: Finisher, rules: UrlRules, clock: Clock
 ) -> tuple[list[Entry], Finisher]:
@@ -112,7 +124,8 @@ def _with_page_meta(
     deduplication) and again to the entries read in full (for what is published)."""
     from feedkit.linkcheck import LinkChecker, PageFetcher, apply_page_meta  # noqa: PLC0415
 
-    links = sorted({entry.link for entry in collected.entries if entry.link})
+    scanned = [*collected.entries, *(item.entry() for item in collected.scanned)]
+    links = sorted({entry.link for entry in scanned if entry.link})
     with PageFetcher(clock=clock) as pages:
         results = LinkChecker(pages, None, clock=clock, rules=rules).check(links, use_cache=False)
     undated = set(collected.undated)
@@ -124,7 +137,7 @@ def _with_page_meta(
         done, problems = finish(entries)
         return {e.id: e for e in apply(list(done.values()))}, problems
 
-    return apply(collected.entries), finish_with_meta
+    return apply(scanned), finish_with_meta
 
 
 def _finish_scanned(articles: Finisher) -> Finisher:

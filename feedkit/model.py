@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 
 def _check_utc(owner: object, name: str, value: datetime | None) -> None:
@@ -63,6 +64,45 @@ class Entry:
     def __post_init__(self) -> None:
         _check_utc(self, "published", self.published)
         _check_utc(self, "updated", self.updated)
+
+
+class Scanned(NamedTuple):
+    """One language version of an article file as a scan sees it: what deduplication and
+    planning need, without title or text.  A tuple, because a scan makes one for every section
+    of every file and an Entry costs twenty times as much to build; `entry()` builds the
+    scanned Entry (title "") for the few that planning keeps.  Dates are aware UTC."""
+
+    key: str
+    id: str
+    lang: str
+    published: datetime
+    updated: datetime
+    group_id: str
+    link: str
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    image: str
+    source: str
+    priority: int
+    origin: str
+
+    def entry(self) -> Entry:
+        return Entry(
+            key=self.key,
+            id=self.id,
+            lang=self.lang,
+            title="",
+            published=self.published,
+            updated=self.updated,
+            group_id=self.group_id,
+            link=self.link,
+            authors=self.authors,
+            tags=self.tags,
+            image=self.image,
+            source=self.source,
+            priority=self.priority,
+            origin=self.origin,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

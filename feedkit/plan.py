@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 from feedkit.archive import plan_archives
+from feedkit.dedupe import R, Ranked, best_per_slot
 from feedkit.model import Entry, FeedSettings, PlannedEntry, PlannedFeed
 from feedkit.slug import slugify
 
@@ -15,7 +17,7 @@ COMBINED = "all"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)  # a feed with no entries: fixed, never "now"
 
 
-def feed_languages(entries: Sequence[Entry], settings: FeedSettings) -> list[str]:
+def feed_languages(entries: Iterable[Ranked], settings: FeedSettings) -> list[str]:
     """The language feeds to write: configured ones, else every language found, in order."""
     found = {entry.lang for entry in entries}
     langs = list(settings.languages) if settings.languages else sorted(found)
@@ -51,7 +53,7 @@ def _facet_feeds(
     """One feed per (tag or author, language): `KIND/<slug>/<lang>.atom.xml`.  Terms that share
     a slug ("AI", "ai") share a feed, titled with the spelling of its newest entry."""
     feeds: list[PlannedFeed] = []
-    newest_first = sorted(entries, key=lambda e: (-e.published.timestamp(), e.id))
+    newest_first = sorted(entries, key=_entry_order)
     for lang in langs:
         by_slug: dict[str, tuple[str, list[PlannedEntry]]] = {}
         for entry in newest_first:
@@ -73,6 +75,79 @@ def _facet_feeds(
     return feeds
 
 
+def preselect(entries: Iterable[R], settings: FeedSettings) -> list[R]:
+    """Deduplicated, and cut down to the articles that can reach a feed: `plan_feeds` plans the
+    same feeds from the result as from every deduplicated entry.
+
+    Kept: every language version of each article (key) among a language feed's newest
+    `max_entries` or the combined feed's, ties at the cut included.  With archives, tag or
+    author feeds, any entry may be published, and all are kept.  This is what lets `convert`
+    build entries for about 150 of 10,000 scanned articles.
+    """
+    best = list(best_per_slot(entries).values())
+    if settings.archive or settings.tag_feeds or settings.author_feeds:
+        return best
+    wanted = set(feed_languages(best, settings))
+    kept = [entry for entry in best if entry.lang in wanted]
+    by_lang: dict[str, list[R]] = {}
+    for entry in kept:
+        by_lang.setdefault(entry.lang, []).append(entry)
+    limit = settings.max_entries
+    keys: set[str] = set()
+    for items in by_lang.values():
+        keys.update(entry.key for entry in _newest(items, limit, _entry_order))
+    groups = list(_groups(kept, settings).values())
+    keys.update(versions[0].key for versions in _newest(groups, limit, _group_order))
+    return [entry for entry in kept if entry.key in keys]
+
+
+T = TypeVar("T")
+
+
+def _newest(items: list[T], limit: int, order: Callable[[T], Any]) -> list[T]:
+    """The first `limit` items in `order`, and any that tie with the last of them."""
+    ranked = sorted(items, key=order)
+    if len(ranked) <= limit:
+        return ranked
+    last = order(ranked[limit - 1]) if limit > 0 else None
+    end = limit
+    while end < len(ranked) and order(ranked[end]) == last:
+        end += 1
+    return ranked[:end]
+
+
+class _Dated(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def published(self) -> datetime: ...
+
+
+def _entry_order(entry: _Dated) -> tuple[float, str]:
+    """A feed's order: newest first, then by id."""
+    return (-entry.published.timestamp(), entry.id)
+
+
+def _group_order(versions: Sequence[Ranked]) -> tuple[float, str]:
+    """The combined feed's order of an article's versions (see PlannedEntry.published)."""
+    published = min(version.published for version in versions)
+    return (-published.timestamp(), _group_id(versions))
+
+
+def _group_id(versions: Sequence[Ranked]) -> str:
+    return versions[0].group_id or versions[0].id
+
+
+def _groups(entries: Iterable[R], settings: FeedSettings) -> dict[str, list[R]]:
+    """Each article's versions (by key), in the configured language order."""
+    groups: dict[str, list[R]] = {}
+    for entry in entries:
+        groups.setdefault(entry.key, []).append(entry)
+    for versions in groups.values():
+        versions.sort(key=lambda e: (_order_index(e.lang, settings), e.lang))
+    return groups
+
+
 def with_versions(planned: Sequence[PlannedFeed], full: Mapping[str, Entry]) -> list[PlannedFeed]:
     """The same plan with each version replaced by `full[version.id]`; versions missing from
     `full` are left out, and entries left with no version with them."""
@@ -88,15 +163,10 @@ def with_versions(planned: Sequence[PlannedFeed], full: Mapping[str, Entry]) -> 
 
 
 def _combined(entries: Sequence[Entry], settings: FeedSettings) -> list[PlannedFeed]:
-    groups: dict[str, list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault(entry.key, []).append(entry)
-    planned = []
-    for versions in groups.values():
-        versions.sort(key=lambda e: (_order_index(e.lang, settings), e.lang))
-        planned.append(
-            PlannedEntry(id=versions[0].group_id or versions[0].id, versions=tuple(versions))
-        )
+    planned = [
+        PlannedEntry(id=_group_id(versions), versions=tuple(versions))
+        for versions in _groups(entries, settings).values()
+    ]
     return _feed(f"{COMBINED}.atom.xml", settings.title, "", planned, settings)
 
 
@@ -112,7 +182,7 @@ def _feed(
     """The feed document (newest first, at most max_entries), and its RFC 5005 archive
     documents when archiving is on.  Without a base URL the feed id derives from `id_name`
     (default: the title) and the language."""
-    entries.sort(key=lambda e: (-e.published.timestamp(), e.id))
+    entries.sort(key=_entry_order)
     if settings.archive:
         whole = _document(filename, title, lang, tuple(entries), settings, id_name=id_name)
         return plan_archives(

@@ -42,14 +42,59 @@ _LINE = re.compile(
 )
 
 
+# The flattest front matter of all, cut by one regex: `key: value`, `key:` and its `- item`
+# lines, and blank lines, where every value is plain text that YAML cannot take for anything
+# else (a letter first, or digits first and a non-ASCII character later; no tab, " #" or ": ",
+# no ":" or space last; not true/false/yes/no/on/off/null/y/n) or an ISO 8601 timestamp.  A line
+# of any other kind makes no tuple, so the count of tuples tells.
+_TEXT = r"(?:[^\W\d_]|[0-9](?=[^\n]*[^\x00-\x7f]))(?:[^\n]*[^\s:])?"
+_STAMP = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
+# (key, text value, timestamp value, list item)
+_FLAT_LINE = re.compile(
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})))?|[ ]*-[ ]+({_TEXT})|)[ ]*$",
+    re.MULTILINE,
+)
+
+
 def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
+    if "\t" not in raw and " #" not in raw:
+        flat = _flat_mapping(raw)
+        if flat is not None:
+            return flat
     # Every line of most front matter is `key: value`, `key:` or `- item`: one regex pass
     # cuts them all; a line it cannot place sends the whole text to the line-by-line cutter.
     lines: list[_Line] | None = _LINE.findall(raw)
     if lines is None or any(other and not other.isspace() for *_, other in lines):
         lines = _by_lines(raw)
     return None if lines is None else _mapping(lines)
+
+
+def _flat_mapping(raw: str) -> dict[str, object] | None:
+    """The mapping of the flattest front matter (see `_FLAT_LINE`); None for any other."""
+    lines = _FLAT_LINE.findall(raw)
+    if len(lines) != raw.count("\n") + 1:
+        return None  # a line of another kind
+    result: dict[str, object] = {}
+    items: list[str] | None = None  # the list of the last "key:" line
+    for key, text, stamp, item in lines:
+        if item:
+            if items is None or ": " in item or item in _SPECIAL_WORD:
+                return None
+            items.append(item)
+        elif key:
+            if key in result or ": " in text or text in _SPECIAL_WORD:
+                return None
+            if stamp:
+                found = _YAML_TIMESTAMP.fullmatch(stamp)
+                if found is not None and not _possible(found):
+                    return None
+            items = None if text or stamp else []
+            result[key] = text or stamp or items
+    for key, value in result.items():
+        if value == []:
+            result[key] = None  # "key:" and no items: YAML reads null
+    return result
 
 
 # A line as (key, value, dash, item, other): `key: value` / `key:`, `- item`, or a blank line.

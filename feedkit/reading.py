@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
 
-from feedkit.articles import parse_article, read_article
+from feedkit.articles import parse_article, read_article, scan_article
 from feedkit.discover import FoundFile, find_articles
 from feedkit.errors import ArticleError
-from feedkit.model import ArticleOptions, Entry, Problem
+from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.urls import DEFAULT_RULES, UrlRules
+from feedkit.workers import map_chunks
 
 Progress = Callable[[int, int], None]
 # Completes scanned entries: full entries by id, and problems met re-reading their files.
@@ -25,12 +25,14 @@ class Collected:
     """Entries gathered from sources, and the problems met on the way."""
 
     entries: list[Entry] = field(default_factory=list)
+    scanned: list[Scanned] = field(default_factory=list)  # from a scan (`full=False`)
     problems: list[Problem] = field(default_factory=list)
     drafts: int = 0
     undated: list[str] = field(default_factory=list)  # ids of entries dated by file mtime
 
     def extend(self, other: Collected) -> None:
         self.entries.extend(other.entries)
+        self.scanned.extend(other.scanned)
         self.problems.extend(other.problems)
         self.drafts += other.drafts
         self.undated.extend(other.undated)
@@ -46,38 +48,38 @@ def collect_articles(
     tz: tzinfo = UTC,
     progress: Progress | None = None,
     full: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Collected:
     """Every entry of every article under `root`; one bad file never stops the others.
 
-    With `full=False` the entries are scanned ones (no title, summary or body yet): complete
-    the published ones with `finish_articles`.
+    Many files are read in worker processes on every core (`workers.map_chunks`); `meanwhile`
+    runs here while they start.  With `full=False` the files are only scanned
+    (`Collected.scanned`, see `scan_article`): complete the published ones with
+    `finish_articles`.
     """
     found, unlisted = find_articles(root)
     result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
     job = _Job(source=source, priority=priority, options=options, rules=rules, tz=tz, full=full)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(found) < PARALLEL_FROM or workers < 2:
-        for done, item in enumerate(found, start=1):
-            result.extend(job.read(item))
-            if progress is not None:
-                progress(done, len(found))
-        return result
-    # Many files: read them in worker processes (both cores), in order, in chunks.
-    chunks = [found[i : i + CHUNK] for i in range(0, len(found), CHUNK)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        done = 0
-        for chunk, part in zip(chunks, pool.imap(job.read_all, chunks), strict=True):
-            result.extend(part)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(found))
+    many = len(found) >= PARALLEL_FROM
+    workers = min(_cores(), MAX_WORKERS) if many else 1
+    for part in map_chunks(
+        job.read_all, found, chunk=CHUNK, workers=workers, meanwhile=meanwhile, progress=progress
+    ):
+        result.extend(part)
     return result
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container may have fewer than the machine)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 PARALLEL_FROM = 400  # files: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
-CHUNK = 250
+CHUNK = 100
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,16 +105,21 @@ class _Job:
             article = read_article(
                 item, source=self.source, priority=self.priority, max_size=options.max_file_size
             )
-            parsed = parse_article(article, options, self.rules, self.tz, full=self.full)
+            read = parse_article if self.full else scan_article
+            parsed = read(article, options, self.rules, self.tz)
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
             return Collected(problems=[Problem(where=where, message=exc.reason)])
         warnings = [
             Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
         ]
-        undated = [e.id for e in parsed.entries] if parsed.undated else []
+        ids = [e.id for e in parsed.entries] + [s.id for s in parsed.scanned]
         return Collected(
-            entries=list(parsed.entries), problems=warnings, drafts=parsed.draft, undated=undated
+            entries=list(parsed.entries),
+            scanned=list(parsed.scanned),
+            problems=warnings,
+            drafts=parsed.draft,
+            undated=ids if parsed.undated else [],
         )
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from feedkit.lang import detect_lang
 from feedkit.markup import plain_text, shorten
@@ -50,18 +51,36 @@ def split_sections(
     `langs` with one code: the whole body is in that language.  With several: they name the
     sections in order.  Otherwise each section's language comes from its text.
     """
+    parts, detected = _parts(body, labels, langs, default)
+    merged = _merge(parts, detected)
+    if langs and len(langs) == len(merged) and len(langs) != len(parts):
+        merged = [Section(lang=code, text=s.text) for code, s in zip(langs, merged, strict=True)]
+    return merged
+
+
+def section_langs(
+    body: str, labels: Sequence[str], *, langs: Sequence[str] = (), default: str = "en"
+) -> list[str]:
+    """The languages of `split_sections(...)`, in order, without joining the sections' text."""
+    parts, detected = _parts(body, labels, langs, default)
+    merged = [code for i, code in enumerate(detected) if i == 0 or detected[i - 1] != code]
+    if langs and len(langs) == len(merged) and len(langs) != len(parts):
+        return list(langs)
+    return merged
+
+
+def _parts(
+    body: str, labels: Sequence[str], langs: Sequence[str], default: str
+) -> tuple[list[str], list[str]]:
+    """The body's non-blank parts without source-link lines, and each part's language."""
     wanted = _label_set(labels)
     if len(langs) == 1:
         text = _drop_link_lines(body, wanted).strip("\n")
-        return [Section(lang=langs[0], text=text)] if text.strip() else []
+        return ([text], [langs[0]]) if text.strip() else ([], [])
     raw = [_drop_link_lines(part, wanted).strip("\n") for part in _raw_parts(body)]
-    raw = [part for part in raw if part.strip()]
+    raw = [part for part in raw if part and not part.isspace()]
     named = bool(langs) and len(langs) == len(raw)
-    detected = list(langs) if named else _detect_all(raw, default)
-    merged = _merge(raw, detected)
-    if langs and len(langs) == len(merged) and len(langs) != len(raw):
-        merged = [Section(lang=code, text=s.text) for code, s in zip(langs, merged, strict=True)]
-    return merged
+    return raw, list(langs) if named else _detect_all(raw, default)
 
 
 def _raw_parts(body: str) -> list[str]:
@@ -163,6 +182,7 @@ def _is_link_line(line: str, wanted: frozenset[str]) -> bool:
     return not rest or _clean_label(rest) in wanted
 
 
+@lru_cache(maxsize=16)
 def _label_set(labels: Sequence[str]) -> frozenset[str]:
     return frozenset(_clean_label(label) for label in labels)
 

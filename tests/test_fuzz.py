@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from conformance import assert_valid_atom
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feedkit.articles import ArticleFile, parse_article, scan_article
 from feedkit.clock import fixed_clock
 from feedkit.convert import convert
-from feedkit.errors import FeedFormatError
+from feedkit.errors import ArticleError, FeedFormatError
 from feedkit.model import RunReport
 from feedkit.remote import ParsedFeed, RemoteOptions, parse_feed
 
@@ -306,3 +308,28 @@ def test_a_control_character_reference_gives_a_valid_feed(tmp_path: Path) -> Non
     report = convert([str(tmp_path / "feed.xml")], tmp_path / "out", clock=fixed_clock(NOW))
 
     check_report(report, tmp_path / "out")
+
+
+MTIME = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
+
+
+@CI
+@given(ARTICLE_BYTES)
+def test_a_scan_agrees_with_a_full_read_on_any_file(data: bytes) -> None:
+    """convert scans every file and reads in full only what it publishes (SPEC 7): for any
+    bytes, both say the same — the same error, or the same entries but for their text."""
+    article = ArticleFile(path=Path("a.md"), rel="a.md", data=data, mtime=MTIME, source="s")
+    try:
+        full = parse_article(article)
+    except ArticleError as error:
+        try:
+            scan_article(article)
+        except ArticleError as scan_error:
+            assert (scan_error.reason, scan_error.line) == (error.reason, error.line)
+        else:
+            raise AssertionError(f"the scan took what a full read refused: {error}") from None
+        return
+    scan = scan_article(article)
+    without_text = [replace(e, title="", summary="", body="") for e in full.entries]
+    assert [item.entry() for item in scan.scanned] == without_text
+    assert (scan.warnings, scan.draft, scan.undated) == (full.warnings, full.draft, full.undated)

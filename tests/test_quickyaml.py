@@ -162,10 +162,27 @@ _FRONT_MATTER_LINES = (
     "k:v",
     "x: a: b",
     "y: 'q'",
+    "date: 2024-06-11T21:38:09.733Z",
+    "date: 2024-02-30 10:00:00",
+    "title: 2024年大选",
+    "title: 2024 x",
+    "title: yes",
+    "title: Yes  ",
+    "title: ends:",
+    "title: a #b",
+    "title: a#b",
+    "title: 标题\u3000",
+    "- yes",
+    "- x: y",
+    "author: ft",
 )
 
 
-@given(st.lists(st.sampled_from(_FRONT_MATTER_LINES), max_size=8).map("\n".join))
-def test_reading_all_lines_at_once_is_reading_them_one_by_one(raw: str) -> None:
+@given(
+    st.lists(st.sampled_from(_FRONT_MATTER_LINES), max_size=8).map("\n".join),
+    st.sampled_from(["", "\n"]),
+)
+def test_reading_all_lines_at_once_is_reading_them_one_by_one(text: str, end: str) -> None:
+    raw = text + end
     lines = _by_lines(raw)
     assert quick_front_matter(raw) == (None if lines is None else _mapping(lines))
