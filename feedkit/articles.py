@@ -338,14 +338,12 @@ class _Reader:
         raise self.fail(f"'{name}' must be text, got {_kind(value)}", self._line_of(name))
 
     def _names(self, *keys: str, split_commas: bool = False) -> tuple[str, ...]:
-        fields = self.fields
-        if not any(key in fields for key in keys):
-            return ()
-        names: list[str] = []
+        names: dict[str, None] = {}  # in order, once each
         for key in keys:
-            value = fields.get(key)
-            items = value if isinstance(value, list) else [] if value is None else [value]
-            for raw in items:
+            value = self.fields.get(key)
+            if value is None:
+                continue
+            for raw in value if isinstance(value, list) else (value,):
                 item = raw["name"] if isinstance(raw, dict) and "name" in raw else raw
                 if isinstance(item, date):  # YAML reads "2024-06-11" as a date: a tag is text
                     item = item.isoformat()
@@ -353,9 +351,11 @@ class _Reader:
                     self.warnings.append(f"'{key}' holds {_kind(item)}; ignored")
                     continue
                 text = item if isinstance(item, str) else str(item)
-                parts = text.split(",") if split_commas and "," in text else [text]
-                names.extend(" ".join(part.split()) for part in parts)
-        return tuple(dict.fromkeys(name for name in names if name))
+                for part in text.split(",") if split_commas and "," in text else (text,):
+                    name = " ".join(part.split())
+                    if name:
+                        names[name] = None
+        return tuple(names)
 
     def _image(self, link: str) -> str:
         value = self.fields.get("image")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 
@@ -33,22 +33,45 @@ def is_article_name(name: str) -> bool:
     return not is_ignored_name(name) and os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES
 
 
+class Listed(NamedTuple):
+    """An article file as listed, not yet looked at: `stat_listed` makes it a FoundFile.  (A
+    tuple, and no stat: listing 10,000 files is then a few milliseconds, and the stats are
+    made by whoever reads the files — on every core, in `convert`.)"""
+
+    rel: str  # POSIX path relative to the source folder
+    folder: Path
+    name: str
+
+
 def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
     """Every article file under `root` (or `root` itself when it is a file), sorted by path.
 
     Returns the files and a list of (path, reason) for what could not be listed. Symbolic links
     are followed, but a folder already visited (a link loop) is not entered twice.
     """
+    listed, problems = list_articles(root)
+    found: list[FoundFile] = []
+    for item in listed:
+        try:
+            found.append(stat_listed(item))
+        except OSError as exc:
+            problems.append((item.folder / item.name, listed_reason(item, exc)))
+    return found, problems
+
+
+def list_articles(root: Path) -> tuple[list[Listed], list[tuple[Path, str]]]:
+    """`find_articles` without a stat of each file (links aside): what is there, by path."""
     problems: list[tuple[Path, str]] = []
     try:
         st = root.stat()
     except OSError as exc:
         return [], [(root, _os_reason(exc))]
     if not os.path.isdir(root):
-        return [FoundFile(path=root, rel=root.name, size=st.st_size, mtime_ns=st.st_mtime_ns)], []
+        return [Listed(root.name, root.parent, root.name)], []
     seen = {(st.st_dev, st.st_ino)}
     linked: list[tuple[Path, str]] = []  # folders reached through a link: walked last
-    found = list(_walk(root, "", seen, problems, linked))
+    listed: list[Listed] = []
+    _walk(root, "", seen, problems, linked, listed)
     while linked:
         folder, prefix = linked.pop(0)
         try:
@@ -58,9 +81,27 @@ def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
             continue
         if (lst.st_dev, lst.st_ino) not in seen:  # not a loop, nor a folder already walked
             seen.add((lst.st_dev, lst.st_ino))
-            found.extend(_walk(folder, prefix, seen, problems, linked))
-    found.sort(key=lambda f: f.rel)
-    return found, problems
+            _walk(folder, prefix, seen, problems, linked, listed)
+    listed.sort()
+    return listed, problems
+
+
+def stat_listed(item: Listed) -> FoundFile:
+    """A listed file with its size and modification time; OSError when it cannot be read."""
+    path = item.folder / item.name
+    st = os.stat(path)
+    return FoundFile(path=path, rel=item.rel, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def listed_reason(item: Listed, exc: OSError) -> str:
+    """Why a listed file cannot be used; a dangling link says so rather than 'no such file'."""
+    path = item.folder / item.name
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
+        try:
+            return f"broken symbolic link (its target {os.readlink(path)!r} does not exist)"
+        except OSError:
+            pass
+    return _os_reason(exc)
 
 
 def _walk(
@@ -69,9 +110,11 @@ def _walk(
     seen: set[tuple[int, int]],
     problems: list[tuple[Path, str]],
     linked: list[tuple[Path, str]],
-) -> Iterator[FoundFile]:
-    """The article files under `folder`, following no links to folders: those go to `linked`,
-    so a file reachable both ways is named by its real path, whatever the names sort like."""
+    listed: list[Listed],
+) -> None:
+    """List the article files under `folder`, following no links to folders: those go to
+    `linked`, so a file reachable both ways is named by its real path, whatever the names sort
+    like.  Only links are looked at (a stat); for the rest, what the folder says is enough."""
     try:
         with os.scandir(folder) as listing:
             items = sorted(listing, key=lambda d: d.name)
@@ -79,26 +122,27 @@ def _walk(
         problems.append((folder, _os_reason(exc)))
         return
     for item in items:
-        if is_ignored_name(item.name):
+        name = item.name
+        if is_ignored_name(name):
             continue
-        rel = f"{prefix}{item.name}"
         try:
-            is_dir = item.is_dir()
-            if not is_dir and not is_article_name(item.name):
-                continue
-            st = item.stat()
+            if item.is_symlink():
+                if item.is_dir():  # (follows the link: a stat)
+                    linked.append((folder / name, f"{prefix}{name}/"))
+                    continue
+                if not is_article_name(name):
+                    continue
+                item.stat()  # a dangling link is reported here, as it was found
+                if item.is_file():
+                    listed.append(Listed(f"{prefix}{name}", folder, name))
+            elif item.is_dir(follow_symlinks=False):
+                st = item.stat(follow_symlinks=False)
+                seen.add((st.st_dev, st.st_ino))
+                _walk(folder / name, f"{prefix}{name}/", seen, problems, linked, listed)
+            elif item.is_file(follow_symlinks=False) and is_article_name(name):
+                listed.append(Listed(f"{prefix}{name}", folder, name))
         except OSError as exc:
-            problems.append((Path(item.path), _item_reason(item, exc)))
-            continue
-        if is_dir and item.is_symlink():
-            linked.append((Path(item.path), rel + "/"))
-        elif is_dir:
-            seen.add((st.st_dev, st.st_ino))
-            yield from _walk(Path(item.path), rel + "/", seen, problems, linked)
-        elif item.is_file():
-            # folder / name: cheaper than parsing the whole path again, 10,000 times a pass
-            path = folder / item.name
-            yield FoundFile(path=path, rel=rel, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            problems.append((folder / name, _item_reason(item, exc)))
 
 
 def _item_reason(item: os.DirEntry[str], exc: OSError) -> str:

@@ -95,6 +95,8 @@ def detect_lang(text: str, *, default: str = "en") -> str:
     `default`.  See the module docstring for how mixed scripts are weighed.
     """
     sample = text[:_SAMPLE_CHARS]
+    if sample.isascii():  # (known without looking: Python keeps track) Latin letters at most
+        return default
     utf8 = sample.encode("utf-8", "replace")  # a lone surrogate becomes "?"
     if not utf8.translate(None, _NOT_FOREIGN):  # Latin letters, digits, punctuation only
         return default

@@ -59,10 +59,9 @@ class Matter:
 
 def decode(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
-    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    codec, wide = _codec(encoding)
     clean = codec == "utf-8-sig" and _clean_utf8(data)  # settled in C: no NUL, nothing forbidden
     head = data[:8192]
-    wide = codec.replace("_", "-").lower().startswith(("utf-16", "utf-32", "utf16", "utf32"))
     if not clean and not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
         raise MatterError("binary file, not text")  # (UTF-16/32 text is full of NUL bytes)
     try:
@@ -86,6 +85,14 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     if forbidden or XML_FORBIDDEN.search(text, 8192):
         text = XML_FORBIDDEN.sub("", text)
     return text
+
+
+@lru_cache(maxsize=8)
+def _codec(encoding: str) -> tuple[str, bool]:
+    """The codec to decode with (UTF-8 drops a BOM), and whether it is UTF-16/32."""
+    name = encoding.replace("_", "-").lower()
+    codec = "utf-8-sig" if name in ("utf-8", "utf8") else encoding
+    return codec, name.startswith(("utf-16", "utf-32", "utf16", "utf32"))
 
 
 # Every byte but the C0 controls XML forbids (tab, LF and CR are allowed).

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 from feedkit.archive import plan_archives
 from feedkit.dedupe import R, Ranked, best_per_slot
@@ -79,41 +80,38 @@ def preselect(entries: Iterable[R], settings: FeedSettings) -> list[R]:
     """Deduplicated, and cut down to the articles that can reach a feed: `plan_feeds` plans the
     same feeds from the result as from every deduplicated entry.
 
-    Kept: every language version of each article (key) among a language feed's newest
-    `max_entries` or the combined feed's, ties at the cut included.  With archives, tag or
-    author feeds, any entry may be published, and all are kept.  This is what lets `convert`
-    build entries for about 150 of 10,000 scanned articles.
+    Kept: every language version of each article (key) at least as new as a language feed's
+    `max_entries`-th newest entry, or whose article is at least as new as the combined feed's
+    (ties at the cut included).  With archives, tag or author feeds, any entry may be
+    published, and all are kept.  This is what lets `convert` build entries for about 150 of
+    10,000 scanned articles.
     """
     best = list(best_per_slot(entries).values())
-    if settings.archive or settings.tag_feeds or settings.author_feeds:
+    limit = settings.max_entries
+    if settings.archive or settings.tag_feeds or settings.author_feeds or limit < 1:
         return best
     wanted = set(feed_languages(best, settings))
     kept = [entry for entry in best if entry.lang in wanted]
     by_lang: dict[str, list[R]] = {}
+    first_published: dict[str, datetime] = {}  # key -> its article's published (the earliest)
     for entry in kept:
         by_lang.setdefault(entry.lang, []).append(entry)
-    limit = settings.max_entries
+        held = first_published.get(entry.key)
+        if held is None or entry.published < held:
+            first_published[entry.key] = entry.published
     keys: set[str] = set()
     for items in by_lang.values():
-        keys.update(entry.key for entry in _newest(items, limit, _entry_order))
-    groups = list(_groups(kept, settings).values())
-    keys.update(versions[0].key for versions in _newest(groups, limit, _group_order))
+        cut = _cut((entry.published for entry in items), limit)
+        keys.update(entry.key for entry in items if entry.published >= cut)
+    cut = _cut(first_published.values(), limit)
+    keys.update(key for key, published in first_published.items() if published >= cut)
     return [entry for entry in kept if entry.key in keys]
 
 
-T = TypeVar("T")
-
-
-def _newest(items: list[T], limit: int, order: Callable[[T], Any]) -> list[T]:
-    """The first `limit` items in `order`, and any that tie with the last of them."""
-    ranked = sorted(items, key=order)
-    if len(ranked) <= limit:
-        return ranked
-    last = order(ranked[limit - 1]) if limit > 0 else None
-    end = limit
-    while end < len(ranked) and order(ranked[end]) == last:
-        end += 1
-    return ranked[:end]
+def _cut(moments: Iterable[datetime], limit: int) -> datetime:
+    """The `limit`-th newest of `moments` (the oldest of them, when there are fewer)."""
+    newest = heapq.nlargest(limit, moments)
+    return newest[-1] if newest else EMPTY_FEED_UPDATED
 
 
 class _Dated(Protocol):
@@ -126,12 +124,6 @@ class _Dated(Protocol):
 def _entry_order(entry: _Dated) -> tuple[float, str]:
     """A feed's order: newest first, then by id."""
     return (-entry.published.timestamp(), entry.id)
-
-
-def _group_order(versions: Sequence[Ranked]) -> tuple[float, str]:
-    """The combined feed's order of an article's versions (see PlannedEntry.published)."""
-    published = min(version.published for version in versions)
-    return (-published.timestamp(), _group_id(versions))
 
 
 def _group_id(versions: Sequence[Ranked]) -> str:

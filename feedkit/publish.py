@@ -8,10 +8,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feedkit.documents import Document
 from feedkit.errors import PublishError
 from feedkit.model import Problem
+
+if TYPE_CHECKING:
+    from feedkit.documents import Document
 
 FILE_MODE = 0o644  # readable by a web server running as another user
 

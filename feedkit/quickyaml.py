@@ -192,6 +192,12 @@ def _scalar(text: str) -> str | None:
 
 
 def _possible(stamp: re.Match[str]) -> bool:
+    try:
+        datetime.fromisoformat(stamp.group())  # the common forms, in C
+    except ValueError:
+        pass
+    else:
+        return True
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in stamp.groups())
     try:
         datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - only validating

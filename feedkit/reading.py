@@ -9,7 +9,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 
 from feedkit.articles import parse_article, read_article, scan_article
-from feedkit.discover import FoundFile, find_articles
+from feedkit.discover import FoundFile, Listed, list_articles, listed_reason, stat_listed
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.urls import DEFAULT_RULES, UrlRules
@@ -57,7 +57,7 @@ def collect_articles(
     (`Collected.scanned`, see `scan_article`): complete the published ones with
     `finish_articles`.
     """
-    found, unlisted = find_articles(root)
+    found, unlisted = list_articles(root)
     result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
     job = _Job(source=source, priority=priority, options=options, rules=rules, tz=tz, full=full)
     many = len(found) >= PARALLEL_FROM
@@ -93,14 +93,22 @@ class _Job:
     tz: tzinfo
     full: bool
 
-    def read_all(self, items: Sequence[FoundFile]) -> Collected:
+    def read_all(self, items: Sequence[Listed]) -> Collected:
         result = Collected()
         for item in items:
-            result.extend(self.read(item))
+            self.read_into(result, item)
         return result
 
-    def read(self, item: FoundFile) -> Collected:
+    def read_into(self, result: Collected, listed: Listed) -> None:
+        """Read one file, adding what it gives to `result`."""
         options = self.options
+        try:
+            item = stat_listed(listed)
+        except OSError as exc:  # gone since it was listed
+            where = str(listed.folder / listed.name)
+            reason = f"cannot read: {listed_reason(listed, exc)}"
+            result.problems.append(Problem(where=where, message=reason))
+            return
         try:
             article = read_article(
                 item, source=self.source, priority=self.priority, max_size=options.max_file_size
@@ -109,18 +117,17 @@ class _Job:
             parsed = read(article, options, self.rules, self.tz)
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
-            return Collected(problems=[Problem(where=where, message=exc.reason)])
-        warnings = [
-            Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
-        ]
-        ids = [e.id for e in parsed.entries] + [s.id for s in parsed.scanned]
-        return Collected(
-            entries=list(parsed.entries),
-            scanned=list(parsed.scanned),
-            problems=warnings,
-            drafts=parsed.draft,
-            undated=ids if parsed.undated else [],
-        )
+            result.problems.append(Problem(where=where, message=exc.reason))
+            return
+        if parsed.warnings:
+            result.problems.extend(
+                Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
+            )
+        result.entries.extend(parsed.entries)
+        result.scanned.extend(parsed.scanned)
+        result.drafts += parsed.draft
+        if parsed.undated:
+            result.undated.extend([e.id for e in parsed.entries] + [s.id for s in parsed.scanned])
 
 
 def finish_articles(

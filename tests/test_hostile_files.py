@@ -11,7 +11,7 @@ from pathlib import Path
 from conformance import assert_valid_atom
 
 from feedkit.convert import convert
-from feedkit.discover import find_articles
+from feedkit.discover import list_articles
 from feedkit.model import ArticleOptions
 from feedkit.reading import _Job
 from feedkit.remote import RemoteOptions, parse_feed
@@ -35,9 +35,9 @@ def test_a_file_that_vanishes_between_listing_and_reading_is_one_clear_problem(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "a.md").write_text(GOOD.format(n=1), encoding="utf-8")
-    [found], _ = find_articles(tmp_path)
+    [found], _ = list_articles(tmp_path)
     (tmp_path / "a.md").unlink()
-    result = job().read(found)
+    result = job().read_all([found])
     [problem] = result.problems
     assert problem.where == str(tmp_path / "a.md")
     assert "cannot read: no such file" in problem.message
@@ -45,9 +45,9 @@ def test_a_file_that_vanishes_between_listing_and_reading_is_one_clear_problem(
 
 def test_a_file_that_grows_past_the_limit_after_listing_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(GOOD.format(n=1), encoding="utf-8")
-    [found], _ = find_articles(tmp_path)
+    [found], _ = list_articles(tmp_path)
     (tmp_path / "a.md").write_text(GOOD.format(n=1) + "x" * 10_000, encoding="utf-8")
-    [problem] = job(max_file_size=4096).read(found).problems
+    [problem] = job(max_file_size=4096).read_all([found]).problems
     assert "over the 4096 limit" in problem.message
 
 
