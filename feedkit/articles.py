@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from feedkit import fields
 from feedkit.dates import parse_date
 from feedkit.discover import FoundFile
 from feedkit.errors import ArticleError
 from feedkit.ids import urn_uuid5
-from feedkit.lang import detect_lang, normalize_lang, primary_lang
+from feedkit.lang import detect_lang
 from feedkit.matter import Matter, MatterError, decode, split_matter
 from feedkit.model import ArticleOptions, Entry, Scanned
+from feedkit.quickscan import quick_scan
 from feedkit.sections import (
     Section,
     find_source_link,
@@ -125,7 +127,23 @@ def scan_article(
     keys, languages, dates, links — without titles, summaries or bodies.  `convert` scans every
     file and reads in full only the files whose entries it publishes.  The same errors and
     warnings as `parse_article`."""
+    if _is_utf8(options.encoding):
+        quick = quick_scan(
+            article.data,
+            str(article.path),
+            source=article.source,
+            priority=article.priority,
+            options=options,
+            rules=rules,
+            tz=tz,
+        )
+        if quick is not None:
+            return ParsedArticle(scanned=quick)
     return _reader(article, options, rules, tz).scan()
+
+
+def _is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8")
 
 
 def _reader(article: ArticleFile, options: ArticleOptions, rules: UrlRules, tz: tzinfo) -> _Reader:
@@ -164,12 +182,14 @@ class _Reader:
         return ArticleError(self.article.path, message, line=line)
 
     def read(self) -> ParsedArticle:
-        if _truthy(self.fields.get("draft")):
+        if fields.truthy(self.fields.get("draft")):
             return ParsedArticle(draft=True)
         common = self._common()
         title = self._text("title")
         description = self._text("description") or self._text("summary")
-        sections = split_sections(self.body, self.options.source_labels, langs=self._langs())
+        sections = split_sections(
+            self.body, self.options.source_labels, langs=fields.langs(self.fields, self.warnings)
+        )
         single = len(sections) == 1  # then the front matter speaks for it, whatever its language
         entries = [
             self._entry(section, title, description, single=single, common=common)
@@ -182,19 +202,20 @@ class _Reader:
         )
 
     def scan(self) -> ParsedArticle:
-        if _truthy(self.fields.get("draft")):
+        if fields.truthy(self.fields.get("draft")):
             return ParsedArticle(draft=True)
         c = self._common()
         self._text("title")  # (checked, as `read` does)
         self._text("description") or self._text("summary")
-        langs = section_langs(self.body, self.options.source_labels, langs=self._langs())
+        langs = section_langs(
+            self.body, self.options.source_labels, langs=fields.langs(self.fields, self.warnings)
+        )
         if not langs:
             raise self.fail("no text in the body (only links or separators)", None)
         group = c["group_id"]
         scanned = tuple(
             Scanned(
                 c["key"],
-                urn_uuid5(f"{group}#{lang}"),
                 lang,
                 c["published"],
                 c["updated"],
@@ -223,8 +244,12 @@ class _Reader:
             "link": link,
             "published": published,
             "updated": updated,
-            "authors": self._names("author", "authors"),
-            "tags": self._names("tags", "categories", split_commas=True),
+            "authors": fields.names(
+                self.fields, ("author", "authors"), self.warnings, split_commas=False
+            ),
+            "tags": fields.names(
+                self.fields, ("tags", "categories"), self.warnings, split_commas=True
+            ),
             "image": self._image(link),
             "source": self.article.source,
             "priority": self.article.priority,
@@ -260,22 +285,6 @@ class _Reader:
             body=headed.text,
             **common,
         )
-
-    def _langs(self) -> tuple[str, ...]:
-        value = self.fields.get("lang", self.fields.get("language"))
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        codes = []
-        for item in items:
-            code = normalize_lang(str(item)) if isinstance(item, str) else None
-            if code is None:
-                self.warnings.append(
-                    f"'lang' must be a language tag like 'zh' or 'en', got {item!r}"
-                )
-                return ()
-            codes.append(primary_lang(code))
-        return tuple(codes)
 
     def _dates(self) -> tuple[datetime, datetime]:
         published = self._date("date")
@@ -335,27 +344,7 @@ class _Reader:
             return " ".join(str(value).split())
         if isinstance(value, datetime):
             return value.isoformat()
-        raise self.fail(f"'{name}' must be text, got {_kind(value)}", self._line_of(name))
-
-    def _names(self, *keys: str, split_commas: bool = False) -> tuple[str, ...]:
-        names: dict[str, None] = {}  # in order, once each
-        for key in keys:
-            value = self.fields.get(key)
-            if value is None:
-                continue
-            for raw in value if isinstance(value, list) else (value,):
-                item = raw["name"] if isinstance(raw, dict) and "name" in raw else raw
-                if isinstance(item, date):  # YAML reads "2024-06-11" as a date: a tag is text
-                    item = item.isoformat()
-                if isinstance(item, bool) or not isinstance(item, str | int | float):
-                    self.warnings.append(f"'{key}' holds {_kind(item)}; ignored")
-                    continue
-                text = item if isinstance(item, str) else str(item)
-                for part in text.split(",") if split_commas and "," in text else (text,):
-                    name = " ".join(part.split())
-                    if name:
-                        names[name] = None
-        return tuple(names)
+        raise self.fail(f"'{name}' must be text, got {fields.kind(value)}", self._line_of(name))
 
     def _image(self, link: str) -> str:
         value = self.fields.get("image")
@@ -388,15 +377,3 @@ def _is_iri(value: str) -> bool:
     ):
         return False
     return scheme.lower() not in ("http", "https") or absolute_http_url(value) is not None
-
-
-def _truthy(value: object) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__

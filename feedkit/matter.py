@@ -60,7 +60,7 @@ class Matter:
 def decode(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
     codec, wide = _codec(encoding)
-    clean = codec == "utf-8-sig" and _clean_utf8(data)  # settled in C: no NUL, nothing forbidden
+    clean = codec == "utf-8-sig" and clean_utf8(data)  # settled in C: no NUL, nothing forbidden
     head = data[:8192]
     if not clean and not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
         raise MatterError("binary file, not text")  # (UTF-16/32 text is full of NUL bytes)
@@ -99,7 +99,7 @@ def _codec(encoding: str) -> tuple[str, bool]:
 _ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
 
 
-def _clean_utf8(data: bytes) -> bool:
+def clean_utf8(data: bytes) -> bool:
     """Whether valid UTF-8 `data` holds no character XML forbids: no C0 control but tab, LF
     and CR, and no U+FFFE or U+FFFF (valid UTF-8 cannot hold a surrogate)."""
     return (

@@ -12,6 +12,8 @@ from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
+from feedkit.ids import urn_uuid5
+
 
 def _check_utc(owner: object, name: str, value: datetime | None) -> None:
     if value is not None and (value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None)):
@@ -73,11 +75,10 @@ class Scanned(NamedTuple):
     scanned Entry (title "") for the few that planning keeps.  Dates are aware UTC."""
 
     key: str
-    id: str
     lang: str
     published: datetime
     updated: datetime
-    group_id: str
+    group_id: str  # the article's id; each language version's id derives from it
     link: str
     authors: tuple[str, ...]
     tags: tuple[str, ...]
@@ -85,6 +86,12 @@ class Scanned(NamedTuple):
     source: str
     priority: int
     origin: str
+
+    @property
+    def id(self) -> str:
+        """The language version's id (as `articles` gives it), made when it is asked for: a
+        scan needs only the few that ties in dates and duplicates compare, and the published."""
+        return urn_uuid5(f"{self.group_id}#{self.lang}")
 
     def entry(self) -> Entry:
         return Entry(

@@ -58,16 +58,20 @@ _FLAT_LINE = re.compile(
 
 def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
-    if "\t" not in raw and " #" not in raw:
-        flat = _flat_mapping(raw)
-        if flat is not None:
-            return flat
+    flat = flat_front_matter(raw)
+    if flat is not None:
+        return flat
     # Every line of most front matter is `key: value`, `key:` or `- item`: one regex pass
     # cuts them all; a line it cannot place sends the whole text to the line-by-line cutter.
     lines: list[_Line] | None = _LINE.findall(raw)
     if lines is None or any(other and not other.isspace() for *_, other in lines):
         lines = _by_lines(raw)
     return None if lines is None else _mapping(lines)
+
+
+def flat_front_matter(raw: str) -> dict[str, object] | None:
+    """The mapping of the flattest front matter (see `_FLAT_LINE`); None for any other."""
+    return _flat_mapping(raw) if "\t" not in raw and " #" not in raw else None
 
 
 def _flat_mapping(raw: str) -> dict[str, object] | None:

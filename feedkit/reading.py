@@ -6,12 +6,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import lru_cache
 from pathlib import Path
 
 from feedkit.articles import parse_article, read_article, scan_article
 from feedkit.discover import FoundFile, Listed, list_articles, listed_reason, stat_listed
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
+from feedkit.quickscan import quick_scan
 from feedkit.urls import DEFAULT_RULES, UrlRules
 from feedkit.workers import map_chunks
 
@@ -77,6 +79,13 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+@lru_cache(maxsize=256)
+def _folder_prefix(folder: Path) -> str:
+    """What `str(folder / name)` puts before `name` (without building a Path per file)."""
+    return str(folder / "_")[:-1]
+
+
+_QUICK_SIZE = 1 << 16  # files read whole by the quick scan; larger ones take the long way
 PARALLEL_FROM = 400  # files: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
 CHUNK = 100
@@ -93,6 +102,34 @@ class _Job:
     tz: tzinfo
     full: bool
 
+    @property
+    def quick(self) -> bool:
+        return self.options.encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+
+    def quick_scan(self, listed: Listed) -> tuple[Scanned, ...] | None:
+        """`quickscan.quick_scan` of a small file, read without a stat; None to take the long
+        way (a file of another kind, a large one, or one that cannot be read as it is)."""
+        path = _folder_prefix(listed.folder) + listed.name
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                data = os.read(fd, _QUICK_SIZE)
+            finally:
+                os.close(fd)
+        except OSError:
+            return None
+        if len(data) >= _QUICK_SIZE:
+            return None
+        return quick_scan(
+            data,
+            path,
+            source=self.source,
+            priority=self.priority,
+            options=self.options,
+            rules=self.rules,
+            tz=self.tz,
+        )
+
     def read_all(self, items: Sequence[Listed]) -> Collected:
         result = Collected()
         for item in items:
@@ -101,6 +138,11 @@ class _Job:
 
     def read_into(self, result: Collected, listed: Listed) -> None:
         """Read one file, adding what it gives to `result`."""
+        if not self.full and self.quick:
+            scanned = self.quick_scan(listed)
+            if scanned is not None:
+                result.scanned.extend(scanned)
+                return
         options = self.options
         try:
             item = stat_listed(listed)

@@ -1,0 +1,72 @@
+"""Front matter fields read the way every reader of an article reads them (pure).
+
+Shared by the full reader (articles.py) and the quick scan (quickscan.py): each function takes
+the loaded front matter and a list to add warnings to.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from feedkit.lang import normalize_lang, primary_lang
+
+
+def names(
+    fields: dict[str, Any], keys: tuple[str, ...], warnings: list[str], *, split_commas: bool
+) -> tuple[str, ...]:
+    """Authors or tags: the names the fields `keys` hold (one, a list, or mappings with a
+    'name'), whitespace folded, each once, in order; with `split_commas`, "a, b" is two."""
+    found: dict[str, None] = {}
+    for key in keys:
+        value = fields.get(key)
+        if value is None:
+            continue
+        for raw in value if isinstance(value, list) else (value,):
+            if type(raw) is str and (not split_commas or "," not in raw):  # the common case
+                name = " ".join(raw.split())
+                if name:
+                    found[name] = None
+                continue
+            item = raw["name"] if isinstance(raw, dict) and "name" in raw else raw
+            if isinstance(item, date):  # YAML reads "2024-06-11" as a date: a tag is text
+                item = item.isoformat()
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                warnings.append(f"'{key}' holds {kind(item)}; ignored")
+                continue
+            text = item if isinstance(item, str) else str(item)
+            for part in text.split(",") if split_commas and "," in text else (text,):
+                name = " ".join(part.split())
+                if name:
+                    found[name] = None
+    return tuple(found)
+
+
+def langs(fields: dict[str, Any], warnings: list[str]) -> tuple[str, ...]:
+    """The languages `lang` (or `language`) names, in order: one per section, or one for the
+    whole body; () when there is none, or with a warning when one is no language tag."""
+    value = fields.get("lang", fields.get("language"))
+    if value is None:
+        return ()
+    codes = []
+    for item in value if isinstance(value, list) else [value]:
+        code = normalize_lang(str(item)) if isinstance(item, str) else None
+        if code is None:
+            warnings.append(f"'lang' must be a language tag like 'zh' or 'en', got {item!r}")
+            return ()
+        codes.append(primary_lang(code))
+    return tuple(codes)
+
+
+def truthy(value: object) -> bool:
+    """`draft: true` (or yes), as YAML or as text."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
+
+
+def kind(value: object) -> str:
+    """What a value is, for messages."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

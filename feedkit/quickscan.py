@@ -1,0 +1,119 @@
+"""The scan of the commonest article file, in one pass over its bytes (pure).
+
+`convert` scans every file of a folder, and 10,000 of them must take a fraction of a second
+(SPEC 7), so the file everybody writes gets a path of its own: UTF-8 without BOM or CR, front
+matter of plain `key: value` lines (quickyaml's flattest kind), a date, a source link, and
+nothing to warn about.  `quick_scan` reads such a file into its scanned entries with as little
+Python as it takes, through the same field readers, URL, date, id and section functions as
+`articles.scan_article`; for any other file it answers None and the caller scans it the long way,
+which then reports what there is to report.  `articles.scan_article` tries it first, so every
+test of a scan against a full read (tests/test_articles.py, tests/test_fuzz.py) tests it too.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from feedkit import fields
+from feedkit.dates import parse_date
+from feedkit.ids import urn_uuid5
+from feedkit.matter import clean_utf8
+from feedkit.model import ArticleOptions, Scanned
+from feedkit.quickyaml import flat_front_matter
+from feedkit.sections import find_source_link, section_langs
+from feedkit.urls import UrlRules, absolute_http_url, canonical_url
+
+_TEXT_FIELDS = ("title", "description", "summary")
+_LINK_FIELDS = ("link", "url", "source")
+
+
+def quick_scan(
+    data: bytes,
+    origin: str,
+    *,
+    source: str,
+    priority: int,
+    options: ArticleOptions,
+    rules: UrlRules,
+    tz: tzinfo,
+) -> tuple[Scanned, ...] | None:
+    """The scanned entries of a file of the commonest kind (see the module docstring); None for
+    any other file.  `origin` is the file's path as messages show it."""
+    if (
+        not data.startswith(b"---\n")
+        or b"\r" in data
+        or len(data) > options.max_file_size
+        or not clean_utf8(data)
+    ):
+        return None
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return None
+    end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be one
+    if end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
+        return None
+    front = flat_front_matter(text[4 : end + 1])
+    if front is None or "draft" in front or "id" in front:
+        return None
+    body = text[end + 5 :]
+    date = front.get("date")
+    if type(date) is not str or list in {type(front.get(k)) for k in _TEXT_FIELDS}:
+        return None  # undated (a warning), or a list for a title (an error)
+    try:
+        published = updated = parse_date(date, tz=tz)
+        value = front.get("updated")
+        if value is not None:
+            updated = parse_date(value, tz=tz)  # (a list: a ValueError)
+    except ValueError:
+        return None
+    if updated < published or not body or body.isspace():
+        return None
+    link = _link(front, body, options)
+    canonical = canonical_url(link, rules) if link else None
+    if link is None or canonical is None:
+        return None  # a link that is not http(s), or none at all: warnings
+    warnings: list[str] = []
+    authors = fields.names(front, ("author", "authors"), warnings, split_commas=False)
+    tags = fields.names(front, ("tags", "categories"), warnings, split_commas=True)
+    codes = fields.langs(front, warnings)
+    image = front.get("image")
+    if isinstance(image, str) and image.strip():
+        image = absolute_http_url(image.strip(), link)
+        if image is None:
+            return None  # a warning
+    else:
+        image = ""
+    if warnings:
+        return None
+    group = urn_uuid5(canonical)
+    return (
+        tuple(
+            Scanned(
+                canonical,
+                lang,
+                published,
+                updated,
+                group,
+                link,
+                authors,
+                tags,
+                image,
+                source,
+                priority,
+                origin,
+            )
+            for lang in section_langs(body, options.source_labels, langs=codes)
+        )
+        or None
+    )  # no text in the body: an error
+
+
+def _link(front: dict[str, object], body: str, options: ArticleOptions) -> str | None:
+    """The source link (see articles._Reader._link); None where that one would warn."""
+    for name in _LINK_FIELDS:
+        value = front.get(name)
+        if isinstance(value, str) and value.strip():
+            return absolute_http_url(value)
+    found = find_source_link(body, options.source_labels)
+    return (absolute_http_url(found) or "") if found else ""

@@ -1,0 +1,111 @@
+"""SPEC 7: the commonest article file is scanned in one quick pass, with the same result as the
+long way (articles.scan_article without it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedkit.articles import ArticleFile, ParsedArticle, _reader
+from feedkit.errors import ArticleError
+from feedkit.model import ArticleOptions
+from feedkit.quickscan import quick_scan
+from feedkit.urls import DEFAULT_RULES
+
+MTIME = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
+OPTIONS = ArticleOptions()
+
+
+def quick(data: bytes) -> ParsedArticle | None:
+    scanned = quick_scan(
+        data, "a.md", source="s", priority=0, options=OPTIONS, rules=DEFAULT_RULES, tz=UTC
+    )
+    return None if scanned is None else ParsedArticle(scanned=scanned)
+
+
+def the_long_way(data: bytes) -> ParsedArticle | ArticleError:
+    article = ArticleFile(path=Path("a.md"), rel="a.md", data=data, mtime=MTIME, source="s")
+    try:
+        return _reader(article, OPTIONS, DEFAULT_RULES, UTC).scan()
+    except ArticleError as error:
+        return error
+
+
+def test_the_seed_takes_the_quick_way_to_the_same_entries(seed_bytes: bytes) -> None:
+    found = quick(seed_bytes)
+    assert found is not None
+    assert [s.lang for s in found.scanned] == ["zh", "en"]
+    assert found == the_long_way(seed_bytes)
+
+
+# Front matter values of the kinds real files hold: (usual ones, odd or wrong ones).
+_FRONT = {
+    "title": (["标题", "2024年大选", "Title: sub", "x"], ["- [a]", ""]),
+    "date": (
+        ["2024-06-11T21:38:09.733Z", "2024-06-11", "Tue, 11 Jun 2024 21:38:09"],
+        ["2024-13-01", ""],
+    ),
+    "updated": (["2024-06-12"], ["2023-01-01", "later", ""]),
+    "description": (["An English line", "中文描述"], [""]),
+    "summary": (["short"], [""]),
+    "tags": (["\n- companies\n- 人工智能", "a, b", "\n- x, y\n- x"], ["", "\n- yes"]),
+    "categories": (["\n- c"], [""]),
+    "author": (["ft", "\n- A B\n- ft"], [""]),
+    "lang": (["zh", "en", "\n- zh\n- en", "Chinese"], ["xx", ""]),
+    "link": (["https://ft.com/content/x"], ["javascript:alert(1)", "/relative", ""]),
+    "url": (["http://www.FT.com/content/x/"], [""]),
+    "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", ""]),
+    "draft": (["no"], ["true"]),
+    "id": (["tag:ft.com,2024:1"], [""]),
+    "other": (["anything"], [""]),
+}
+_PARTS = [
+    "[原文链接](https://ft.com/content/03b9fb65)\n\n中文正文，市场和投资者。",
+    "**English headline**\n\nEnglish body about markets.\n\n[Source Link](https://ft.com/c/1)",
+    "More English after a thematic break.",
+    "```\n---\n```",
+    "[原文](http://www.ft.com/content/03b9fb65/)",
+    "日本語のテキストです。",
+    "   ",
+    "",
+]
+
+
+@st.composite
+def flat_articles(draw: st.DrawFn) -> bytes:
+    """Articles with flat front matter; one value in six is odd or wrong."""
+    keys = ["date", *draw(st.lists(st.sampled_from(sorted(_FRONT)), unique=True, max_size=8))]
+    lines = []
+    for key in dict.fromkeys(keys):
+        usual, odd = _FRONT[key]
+        value = draw(st.sampled_from(odd if draw(st.integers(0, 5)) == 0 else usual))
+        lines.append(f"{key}:{value}" if value.startswith("\n") or not value else f"{key}: {value}")
+    parts = draw(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=4))
+    separator = draw(st.sampled_from(["\n\n---\n\n", "\n---\n", "\n\n--- \n\n"]))
+    front = "".join(f"{line}\n" for line in lines)
+    return f"---\n{front}---\n\n{separator.join(parts)}\n".encode()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(flat_articles())
+def test_a_quick_scan_finds_what_the_long_way_finds(data: bytes) -> None:
+    found = quick(data)
+    if found is not None:
+        assert found == the_long_way(data)
+
+
+def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
+    plain = b"---\ntitle: x\ndate: 2024-06-11\n---\n\n[Source](https://ft.com/a)\n\nText.\n"
+    assert quick(plain) is not None
+    for other in (
+        plain.replace(b"\n", b"\r\n"),  # CRLF
+        b"\xef\xbb\xbf" + plain,  # a BOM
+        plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning
+        plain.replace(b"title: x", b"title: x # comment"),  # YAML beyond the flattest
+        plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
+        plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
+    ):
+        assert quick(other) is None, other
