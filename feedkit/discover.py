@@ -30,7 +30,8 @@ def is_ignored_name(name: str) -> bool:
 
 
 def is_article_name(name: str) -> bool:
-    return not is_ignored_name(name) and os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES
+    # (no leading dot past is_ignored_name, so the suffix is what follows the last dot)
+    return not is_ignored_name(name) and name[name.rfind(".") :].lower() in ARTICLE_SUFFIXES
 
 
 class Listed(NamedTuple):
@@ -115,16 +116,25 @@ def _walk(
     """List the article files under `folder`, following no links to folders: those go to
     `linked`, so a file reachable both ways is named by its real path, whatever the names sort
     like.  Only links are looked at (a stat); for the rest, what the folder says is enough."""
+    others: list[os.DirEntry[str]] = []  # folders and links: walked in name order
     try:
         with os.scandir(folder) as listing:
-            items = sorted(listing, key=lambda d: d.name)
+            for item in listing:
+                name = item.name
+                try:
+                    if item.is_file(follow_symlinks=False):  # (what the folder says: no stat)
+                        if is_article_name(name):
+                            listed.append(Listed(f"{prefix}{name}", folder, name))
+                    elif not is_ignored_name(name):
+                        others.append(item)
+                except OSError as exc:
+                    problems.append((folder / name, _item_reason(item, exc)))
     except OSError as exc:
         problems.append((folder, _os_reason(exc)))
         return
-    for item in items:
+    others.sort(key=lambda d: d.name)
+    for item in others:
         name = item.name
-        if is_ignored_name(name):
-            continue
         try:
             if item.is_symlink():
                 if item.is_dir():  # (follows the link: a stat)
@@ -139,8 +149,6 @@ def _walk(
                 st = item.stat(follow_symlinks=False)
                 seen.add((st.st_dev, st.st_ino))
                 _walk(folder / name, f"{prefix}{name}/", seen, problems, linked, listed)
-            elif item.is_file(follow_symlinks=False) and is_article_name(name):
-                listed.append(Listed(f"{prefix}{name}", folder, name))
         except OSError as exc:
             problems.append((folder / name, _item_reason(item, exc)))
 
