@@ -40,9 +40,9 @@ URLs, so set `base_url` when publishing archives.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
+from feedkit.ids import urn_uuid5
 from feedkit.model import PlannedEntry, PlannedFeed
 
 ATOM_TYPE = "application/atom+xml"
@@ -126,7 +126,7 @@ def _relative(source: str, target: str) -> str:
 
 
 def _page_urn(feed_id: str, page: int) -> str:
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feedkit-archive:{feed_id}#{page}')}"
+    return urn_uuid5(f"feedkit-archive:{feed_id}#{page}")
 
 
 def _span(page: tuple[PlannedEntry, ...]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["format_rfc3339", "load_tz", "parse_date"]
 
@@ -215,9 +214,11 @@ def load_tz(name: str) -> tzinfo:
     key = name.strip()
     if key.upper() in {"UTC", "Z"}:
         return UTC
+    import zoneinfo  # noqa: PLC0415 - only for a zone other than UTC
+
     try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, a directory
+        return zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, a directory
         raise ValueError(f"unknown time zone {name!r}") from None
 
 

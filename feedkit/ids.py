@@ -7,9 +7,8 @@ every article needs three of them, so this is on the hot path of reading a folde
 from __future__ import annotations
 
 import hashlib
-import uuid
 
-_NAMESPACE = uuid.NAMESPACE_URL.bytes
+_NAMESPACE = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")  # uuid.NAMESPACE_URL (RFC 4122)
 
 
 def urn_uuid5(name: str) -> str:

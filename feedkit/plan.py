@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from typing import Protocol
 
 from feedkit.archive import plan_archives
 from feedkit.dedupe import R, Ranked, best_per_slot
+from feedkit.ids import urn_uuid5
 from feedkit.model import Entry, FeedSettings, PlannedEntry, PlannedFeed
 from feedkit.slug import slugify
 
@@ -201,7 +201,7 @@ def _document(
         feed_id = base + filename
     else:
         name = f"feedkit:{id_name or title}#{lang}"
-        feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        feed_id = urn_uuid5(name)
     updated = max((e.updated for e in chosen), default=EMPTY_FEED_UPDATED)
     return PlannedFeed(
         filename=filename,

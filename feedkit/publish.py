@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +34,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         raise PublishError(path, f"cannot read the current file: {_reason(exc)}") from exc
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # noqa: PLC0415 - 12 ms with shutil and random, for the first write
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise PublishError(path, f"cannot write: {_reason(exc)}") from exc

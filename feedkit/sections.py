@@ -10,7 +10,6 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from feedkit.lang import detect_lang
@@ -256,6 +255,8 @@ def _similar(a: str, b: str) -> bool:
         return False  # a paragraph that merely mentions the title is no repeated headline
     if shorter >= 8 and (left in right or right in left):
         return True
+    from difflib import SequenceMatcher  # noqa: PLC0415 - only when reading in full
+
     return SequenceMatcher(None, left, right, autojunk=False).ratio() >= 0.8
 
 

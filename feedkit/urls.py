@@ -6,7 +6,6 @@ http(s) URL with a valid host gives ``None`` (or ``False``).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -161,6 +160,8 @@ def _ipv6(text: str) -> str | None:
     if "%" in text:  # zone identifiers are meaningless outside one machine
         return None
     try:
+        import ipaddress  # noqa: PLC0415 - rare: IPv6 literals
+
         return f"[{ipaddress.IPv6Address(text).compressed}]"
     except ValueError:
         return None
