@@ -61,7 +61,14 @@ def section_langs(
     body: str, labels: Sequence[str], *, langs: Sequence[str] = (), default: str = "en"
 ) -> list[str]:
     """The languages of `split_sections(...)`, in order, without joining the sections' text."""
-    parts, detected = _parts(body, labels, langs, default)
+    if len(langs) == 1:
+        parts, detected = _parts(body, labels, langs, default)
+    else:  # the same as _parts, but for copies of the parts that only _merge needs
+        wanted = _label_set(labels)
+        parts = [_drop_link_lines(part, wanted) for part in _raw_parts(body)]
+        parts = [part for part in parts if part and not part.isspace()]
+        named = bool(langs) and len(langs) == len(parts)
+        detected = list(langs) if named else _detect_all(parts, default, strip=True)
     merged = [code for i, code in enumerate(detected) if i == 0 or detected[i - 1] != code]
     if langs and len(langs) == len(merged) and len(langs) != len(parts):
         return list(langs)
@@ -122,10 +129,14 @@ def _cut_at_separators(body: str) -> list[str]:
     return parts
 
 
-def _detect_all(parts: list[str], default: str) -> list[str]:
-    """Each part's language; a part with no letters belongs to its neighbour."""
+def _detect_all(parts: list[str], default: str, *, strip: bool = False) -> list[str]:
+    """Each part's language; a part with no letters belongs to its neighbour.  With `strip`,
+    parts are read as if their leading and trailing line breaks were gone."""
     detected: list[str | None] = [
-        detect_lang(part, default=default) if _LETTER.search(part) else None for part in parts
+        detect_lang(part, default=default, start=_text_start(part) if strip else 0)
+        if _LETTER.search(part)
+        else None
+        for part in parts
     ]
     known = [code for code in detected if code]
     fallback = known[0] if known else default
@@ -133,6 +144,15 @@ def _detect_all(parts: list[str], default: str) -> list[str]:
     for code in detected:
         result.append(code or (result[-1] if result else fallback))
     return result
+
+
+_NOT_LINE_BREAK = re.compile(r"[^\n]")
+
+
+def _text_start(part: str) -> int:
+    """Where `part.strip("\n")` starts (without copying it)."""
+    found = _NOT_LINE_BREAK.search(part)
+    return found.start() if found else 0
 
 
 def _merge(parts: list[str], langs: list[str]) -> list[Section]:
@@ -148,8 +168,20 @@ def _merge(parts: list[str], langs: list[str]) -> list[Section]:
 
 def _drop_link_lines(text: str, wanted: frozenset[str]) -> str:
     """Remove lines that hold nothing but a source-label link (the source-link line)."""
-    dropped: list[tuple[int, int]] = []  # (start, end) of each line to drop, in order
     at = text.find("](")
+    if at < 0:
+        return text
+    if text.find("](", at + 2) < 0:  # the common case: one link, on one line
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        if not _is_link_line(text[start:end], wanted):
+            return text
+        if start == 0:
+            return text[end + 1 :]
+        return text[: start - 1] + text[end:]  # (the line and the line break before it)
+    dropped: list[tuple[int, int]] = []  # (start, end) of each line to drop, in order
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
