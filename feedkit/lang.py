@@ -92,7 +92,8 @@ def detect_lang(text: str, *, default: str = "en", start: int = 0) -> str:
     """The language of a text section, as a BCP 47 primary tag ("zh", "ja", "ru", …).
 
     Latin-script text, text with no clear majority script and text without letters give
-    `default`.  Only `text[start:]` is read.  See the module docstring for how mixed scripts are weighed.
+    `default`.  Only `text[start:]` is read.  See the module docstring for how mixed scripts
+    are weighed.
     """
     sample = text[start : start + _SAMPLE_CHARS]
     if sample.isascii():  # (known without looking: Python keeps track) Latin letters at most
