@@ -25,7 +25,6 @@ from feedkit.model import ArticleOptions, Entry, Scanned
 from feedkit.quickscan import quick_scan
 from feedkit.sections import (
     Section,
-    find_source_link,
     section_langs,
     split_sections,
     strip_headline,
@@ -110,10 +109,9 @@ def parse_article(
 
     With `full=False`, the entries are `scan_article`'s, as Entry values (title "", no text).
     """
-    reader = _reader(article, options, rules, tz)
     if full:
-        return reader.read()
-    scan = reader.scan()
+        return _reader(article, options, rules, tz).read()
+    scan = scan_article(article, options, rules, tz)
     return replace(scan, entries=tuple(s.entry() for s in scan.scanned), scanned=())
 
 
@@ -237,7 +235,7 @@ class _Reader:
         if not self.body or self.body.isspace():
             raise self.fail("no body after the front matter" if self.fields else "empty file", None)
         published, updated = self._dates()
-        link = self._link()
+        link = fields.link(self.fields, self.body, self.options.source_labels, self.warnings)
         key, group_id = self._identity(link)
         return {
             "key": key,
@@ -250,7 +248,7 @@ class _Reader:
             "tags": fields.names(
                 self.fields, ("tags", "categories"), self.warnings, split_commas=True
             ),
-            "image": self._image(link),
+            "image": fields.image(self.fields, link, self.warnings),
             "source": self.article.source,
             "priority": self.article.priority,
             "group_id": group_id,
@@ -307,17 +305,6 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(f"'{name}' {exc}", self._line_of(name)) from exc
 
-    def _link(self) -> str:
-        for name in ("link", "url", "source"):
-            value = self.fields.get(name)
-            if isinstance(value, str) and value.strip():
-                url = absolute_http_url(value)
-                if url:
-                    return url
-                self.warnings.append(f"'{name}' is not an http(s) URL: {value.strip()[:80]!r}")
-        found = find_source_link(self.body, self.options.source_labels)
-        return absolute_http_url(found) or "" if found else ""
-
     def _identity(self, link: str) -> tuple[str, str]:
         """The dedupe key and the id of the article (the combined feed's entry id)."""
         explicit = self.fields.get("id")
@@ -345,15 +332,6 @@ class _Reader:
         if isinstance(value, datetime):
             return value.isoformat()
         raise self.fail(f"'{name}' must be text, got {fields.kind(value)}", self._line_of(name))
-
-    def _image(self, link: str) -> str:
-        value = self.fields.get("image")
-        if not isinstance(value, str) or not value.strip():
-            return ""
-        url = absolute_http_url(value.strip(), link)
-        if url is None:
-            self.warnings.append(f"'image' is not an http(s) URL: {value.strip()[:80]!r}")
-        return url or ""
 
     def _line_of(self, name: str) -> int | None:
         """The file line of a front matter key (front matter starts on line 2)."""

@@ -40,8 +40,7 @@ class Listed(NamedTuple):
     made by whoever reads the files — on every core, in `convert`.)"""
 
     rel: str  # POSIX path relative to the source folder
-    folder: Path
-    name: str
+    path: str  # as `str(Path)` writes it
 
 
 def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
@@ -56,7 +55,7 @@ def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
         try:
             found.append(stat_listed(item))
         except OSError as exc:
-            problems.append((item.folder / item.name, listed_reason(item, exc)))
+            problems.append((Path(item.path), listed_reason(item, exc)))
     return found, problems
 
 
@@ -68,7 +67,7 @@ def list_articles(root: Path) -> tuple[list[Listed], list[tuple[Path, str]]]:
     except OSError as exc:
         return [], [(root, _os_reason(exc))]
     if not os.path.isdir(root):
-        return [Listed(root.name, root.parent, root.name)], []
+        return [Listed(root.name, str(root))], []
     seen = {(st.st_dev, st.st_ino)}
     linked: list[tuple[Path, str]] = []  # folders reached through a link: walked last
     listed: list[Listed] = []
@@ -89,14 +88,14 @@ def list_articles(root: Path) -> tuple[list[Listed], list[tuple[Path, str]]]:
 
 def stat_listed(item: Listed) -> FoundFile:
     """A listed file with its size and modification time; OSError when it cannot be read."""
-    path = item.folder / item.name
+    path = Path(item.path)
     st = os.stat(path)
     return FoundFile(path=path, rel=item.rel, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 
 def listed_reason(item: Listed, exc: OSError) -> str:
     """Why a listed file cannot be used; a dangling link says so rather than 'no such file'."""
-    path = item.folder / item.name
+    path = item.path
     if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         try:
             return f"broken symbolic link (its target {os.readlink(path)!r} does not exist)"
@@ -116,6 +115,7 @@ def _walk(
     """List the article files under `folder`, following no links to folders: those go to
     `linked`, so a file reachable both ways is named by its real path, whatever the names sort
     like.  Only links are looked at (a stat); for the rest, what the folder says is enough."""
+    here = str(folder / "_")[:-1]  # what str(folder / name) puts before the name
     others: list[os.DirEntry[str]] = []  # folders and links: walked in name order
     try:
         with os.scandir(folder) as listing:
@@ -124,7 +124,7 @@ def _walk(
                 try:
                     if item.is_file(follow_symlinks=False):  # (what the folder says: no stat)
                         if is_article_name(name):
-                            listed.append(Listed(f"{prefix}{name}", folder, name))
+                            listed.append(Listed(prefix + name, here + name))
                     elif not is_ignored_name(name):
                         others.append(item)
                 except OSError as exc:
@@ -144,7 +144,7 @@ def _walk(
                     continue
                 item.stat()  # a dangling link is reported here, as it was found
                 if item.is_file():
-                    listed.append(Listed(f"{prefix}{name}", folder, name))
+                    listed.append(Listed(prefix + name, here + name))
             elif item.is_dir(follow_symlinks=False):
                 st = item.stat(follow_symlinks=False)
                 seen.add((st.st_dev, st.st_ino))

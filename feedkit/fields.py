@@ -6,10 +6,13 @@ the loaded front matter and a list to add warnings to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from feedkit.lang import normalize_lang, primary_lang
+from feedkit.sections import find_source_link
+from feedkit.urls import absolute_http_url
 
 
 def names(
@@ -56,6 +59,31 @@ def langs(fields: dict[str, Any], warnings: list[str]) -> tuple[str, ...]:
             return ()
         codes.append(primary_lang(code))
     return tuple(codes)
+
+
+def link(fields: dict[str, Any], body: str, labels: Sequence[str], warnings: list[str]) -> str:
+    """The source link: `link`, `url` or `source` (the first that is an http(s) URL), else the
+    first Markdown link in the body labelled as one; "" when there is none."""
+    for name in ("link", "url", "source"):
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip():
+            url = absolute_http_url(value)
+            if url:
+                return url
+            warnings.append(f"'{name}' is not an http(s) URL: {value.strip()[:80]!r}")
+    found = find_source_link(body, labels)
+    return absolute_http_url(found) or "" if found else ""
+
+
+def image(fields: dict[str, Any], link: str, warnings: list[str]) -> str:
+    """`image` as an absolute http(s) URL (relative to the source link), or ""."""
+    value = fields.get("image")
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    url = absolute_http_url(value.strip(), link)
+    if url is None:
+        warnings.append(f"'image' is not an http(s) URL: {value.strip()[:80]!r}")
+    return url or ""
 
 
 def truthy(value: object) -> bool:

@@ -7,22 +7,41 @@ says a later `updated` itself); a deleted file's entries leave; a renamed file k
 (they come from the source URL) and its dates.  A file that cannot be listed (a broken link, a
 sub-folder or the whole source folder unreadable or missing) is reported, not taken as deleted:
 its last entries stay published and keep their dates.
+
+**Scanned, then read in full while published.**  A new file is *scanned*
+(`parse_article(full=False)`: ids, keys, languages, dates, links, tags; no title, summary or
+body), which is all deduplication and planning need, and only its digest and scanned entries
+are kept.  The entries a pass publishes are completed by `ArticleIndex.complete`, which reads
+their files in full once and keeps the complete entries, in memory and in the store
+(`file_contents`), for as long as they stay published: `release` forgets those of files that
+left the feeds.  So the first pass over a folder reads every file once, cheaply, and memory and
+the database grow with the scanned entries of the archive (small) and the complete entries of
+what is published.  A file that breaks after an edit keeps its last good version published,
+also across processes, because that version is among the stored contents.
+
+Whether an edited entry's content changed is decided by content hashes (`remote.content_hash`),
+known for files once read in full: an edited file whose entries were seen before is read in
+full at once.  An entry never published was never read in full and has no hash; when its file
+is edited, its `updated` moves to the time the edit was seen, as nobody can tell that its
+content stayed the same.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from feedkit.articles import UNDATED_WARNING, parse_article, read_article
-from feedkit.discover import FoundFile, find_articles
+from feedkit.articles import UNDATED_WARNING, ArticleFile, parse_article, read_article
+from feedkit.discover import FoundFile, list_articles, listed_reason
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem
 from feedkit.remote import content_hash
-from feedkit.store import FileRecord, Store
+from feedkit.store import FileContent, FileRecord, Store
+from feedkit.store_schema import scanned
 from feedkit.urls import UrlRules
 
 
@@ -30,12 +49,30 @@ from feedkit.urls import UrlRules
 class IndexPass:
     """What one pass over a folder found."""
 
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)  # as scanned
     problems: list[Problem] = field(default_factory=list)
     read: int = 0  # files read and parsed this pass
     removed: int = 0  # files gone since the last pass
     new: int = 0  # entries not seen before
     changed: int = 0  # entries whose content changed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reading:
+    """How the files of one source are read (from its configuration)."""
+
+    options: ArticleOptions
+    rules: UrlRules
+    tz: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """An entry as the last pass left it, with what tells whether its content changed."""
+
+    entry: Entry
+    digest: str  # of the file it came from
+    hash: str  # its content hash, "" when its file was never read in full
 
 
 @dataclass(slots=True)
@@ -46,6 +83,14 @@ class ArticleIndex:
     feed: str
     source: str
     records: dict[str, FileRecord] | None = None
+    # complete entries of the files read in full, by rel, while they are published
+    contents: dict[str, FileContent] = field(default_factory=dict)
+    _entries: tuple[Entry, ...] | None = None  # every record's entries, ranked with _priority
+    _priority: int = 0
+    _origins: dict[str, str] | None = None  # entry origin (the file's path) -> rel
+    _stored: set[str] | None = None  # rels with contents in the store
+    _used: set[str] = field(default_factory=set)  # rels completed since the last release
+    _unsaved: set[str] = field(default_factory=set)  # rels whose contents or hashes are new
 
     def undated_ids(self) -> set[str]:
         """Ids of entries dated by their file's modification time (the file has no date)."""
@@ -67,65 +112,72 @@ class ArticleIndex:
         rules: UrlRules,
         tz: tzinfo,
     ) -> IndexPass:
+        """Bring the index up to date with the folder: stat every file, scan the new and
+        changed ones, forget the deleted ones; the entries are the scanned ones."""
         if self.records is None:
             self.records = store.get_files(self.feed, self.source)
         records = self.records
-        found, unlisted = find_articles(root)
+        found, unlisted = _stat_listed(root, records)
         result = IndexPass(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
+        reading = Reading(options=options, rules=rules, tz=tz)
         changed: list[FileRecord] = []
-        previous: dict[str, Entry] | None = None
+        previous: _Previous | None = None
+        recorded, known = len(records), 0  # when every recorded file was found, none is gone
         for item in found:
-            record = records.get(item.rel)
-            if record is not None and (record.size, record.mtime_ns) == (item.size, item.mtime_ns):
-                result.entries.extend(_ranked(record.entries, priority))
+            if isinstance(item, str):
+                known += 1  # unchanged
                 continue
+            record = records.get(item.rel)
+            if record is not None:
+                known += 1
             if previous is None:  # every entry as last read, by id: renames keep their dates
-                previous = {e.id: e for r in records.values() for e in r.entries}
-            fresh = self._read(item, record, previous, result, now, priority, options, rules, tz)
+                previous = _Previous(records)
+            fresh = self._read(item, record, previous, result, now, priority, reading)
             if fresh is not None:
                 changed.append(fresh)
                 records[item.rel] = fresh
-                record = fresh
-            if record is not None:
-                result.entries.extend(_ranked(record.entries, priority))
-        present = {item.rel for item in found}
-        unlisted_paths = {str(p) for p, _ in unlisted}
-        gone = []
-        for rel, record in records.items():
-            if rel in present:
-                continue
-            if _unlisted(root / rel, unlisted_paths):  # not known to be gone: keep what it gave
-                result.entries.extend(_ranked(record.entries, priority))
-            else:
-                gone.append(rel)
+        gone = [] if known == recorded else _gone(root, records, found, unlisted)
         for rel in gone:
             del records[rel]
+            self.contents.pop(rel, None)
+            self._unsaved.discard(rel)
+            if self._stored is not None:
+                self._stored.discard(rel)
         result.removed = len(gone)
         if changed or gone:
             store.put_files(self.feed, self.source, changed, gone)
+        if changed or gone or self._entries is None or priority != self._priority:
+            self._entries = tuple(_ranked(records, priority))
+            self._priority = priority
+            self._origins = None
+        result.entries = list(self._entries)
         return result
 
     def _read(
         self,
         item: FoundFile,
         record: FileRecord | None,
-        previous: dict[str, Entry],
+        previous: _Previous,
         result: IndexPass,
         now: datetime,
         priority: int,
-        options: ArticleOptions,
-        rules: UrlRules,
-        tz: tzinfo,
+        reading: Reading,
     ) -> FileRecord | None:
         """Read one new or changed file; None when it failed (the last good record stays)."""
         try:
             article = read_article(
-                item, source=self.source, priority=priority, max_size=options.max_file_size
+                item, source=self.source, priority=priority, max_size=reading.options.max_file_size
             )
             digest = hashlib.sha256(article.data).hexdigest()
             if record is not None and record.digest == digest:  # touched, not edited
                 return replace(record, size=item.size, mtime_ns=item.mtime_ns)
-            parsed = parse_article(article, options, rules, tz)
+            parsed = parse_article(article, reading.options, reading.rules, reading.tz, full=False)
+            befores = [previous.get(e.id) for e in parsed.entries]
+            # an edit of entries seen before: whether their content changed needs all of it
+            complete = any(b is not None and b.digest != digest for b in befores)
+            if complete:
+                parsed = parse_article(article, reading.options, reading.rules, reading.tz)
+                befores = [previous.get(e.id) for e in parsed.entries]
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
             result.problems.append(Problem(where=where, message=exc.reason))
@@ -134,31 +186,211 @@ class ArticleIndex:
         result.problems.extend(
             Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
         )
-        entries = tuple(_carry_dates(e, previous.get(e.id), now) for e in parsed.entries)
-        for before, after in zip(
-            (previous.get(e.id) for e in parsed.entries), entries, strict=True
-        ):
+        entries, hashes = [], []
+        for entry, before in zip(parsed.entries, befores, strict=True):
+            after, digest_of = _carry(entry, before, digest, complete, now)
             result.new += before is None
-            result.changed += before is not None and after.updated != before.updated
+            result.changed += before is not None and after.updated != before.entry.updated
+            entries.append(after)
+            hashes.append(digest_of)
+        if complete:
+            self.contents[item.rel] = FileContent(
+                rel=item.rel, digest=digest, entries=tuple(entries)
+            )
+            self._unsaved.add(item.rel)
+        else:
+            self.contents.pop(item.rel, None)
         return FileRecord(
             rel=item.rel,
             size=item.size,
             mtime_ns=item.mtime_ns,
             digest=digest,
-            entries=entries,
+            entries=tuple(scanned(e) for e in entries),
             warnings=parsed.warnings,
+            hashes=tuple(hashes),
         )
 
+    # --- completing what is published ---
 
-def _carry_dates(entry: Entry, before: Entry | None, now: datetime) -> Entry:
-    """Keep what was published; move `updated` only when the content changed."""
+    def complete(
+        self, wanted: Sequence[Entry], store: Store, reading: Reading
+    ) -> tuple[list[Entry | None], list[Problem]]:
+        """The complete version of each of `wanted` (scanned entries of this index), or None
+        where its file cannot give it; each file is read at most once, and kept until
+        `release` finds it no longer used."""
+        records = self.records or {}
+        if self._origins is None:
+            self._origins = {e.origin: rel for rel, r in records.items() for e in r.entries}
+        rels = [self._origins.get(entry.origin) for entry in wanted]
+        needed = {rel for rel in rels if rel is not None}
+        self._used |= needed
+        missing = {rel for rel in needed if not self._has_contents(rel, records[rel])}
+        if self._stored is None:
+            self._stored = store.content_rels(self.feed, self.source)
+        if missing & self._stored:
+            for rel, content in store.get_contents(
+                self.feed, self.source, sorted(missing & self._stored)
+            ).items():
+                if content.digest == records[rel].digest:
+                    self.contents[rel] = content
+                    missing.discard(rel)
+        problems: list[Problem] = []
+        for rel in sorted(missing):
+            problem = self._read_full(records[rel], reading)
+            if problem is not None:
+                problems.append(problem)
+        out: list[Entry | None] = []
+        for entry, owner in zip(wanted, rels, strict=True):
+            held = self.contents.get(owner) if owner is not None else None
+            full = _by_id(held, entry.id) if held is not None else None
+            out.append(None if full is None else replace(full, priority=entry.priority))
+        return out, problems
+
+    def _has_contents(self, rel: str, record: FileRecord) -> bool:
+        content = self.contents.get(rel)
+        return content is not None and content.digest == record.digest
+
+    def _read_full(self, record: FileRecord, reading: Reading) -> Problem | None:
+        """Read a scanned file in full; its entries keep the dates the record holds."""
+        if not record.entries:
+            return None
+        path = Path(record.entries[0].origin)
+        item = FoundFile(path=path, rel=record.rel, size=record.size, mtime_ns=record.mtime_ns)
+        try:
+            article = read_article(item, source=self.source, max_size=reading.options.max_file_size)
+            if hashlib.sha256(article.data).hexdigest() != record.digest:
+                return Problem(
+                    where=str(path),
+                    message="changed while it was being published; left out until the next pass",
+                )
+            parsed = _parse_full(article, reading)
+        except ArticleError as exc:
+            return Problem(where=str(exc.path), message=exc.reason)
+        full = {entry.id: entry for entry in parsed}
+        entries = []
+        for entry in record.entries:
+            if entry.id in full:
+                got = full[entry.id]
+                entries.append(replace(got, published=entry.published, updated=entry.updated))
+        hashes = tuple(content_hash(full[e.id]) if e.id in full else "" for e in record.entries)
+        self.contents[record.rel] = FileContent(
+            rel=record.rel, digest=record.digest, entries=tuple(entries)
+        )
+        assert self.records is not None
+        self.records[record.rel] = replace(record, hashes=hashes)
+        self._unsaved.add(record.rel)
+        return None
+
+    def release(self, store: Store) -> None:
+        """After a pass has published: store the contents read, forget those of files no
+        `complete` asked for since the last release (memory follows what is published)."""
+        records = self.records or {}
+        used, self._used = self._used, set()
+        for rel in [rel for rel in self.contents if rel not in used]:
+            del self.contents[rel]
+        if self._stored is None:
+            self._stored = store.content_rels(self.feed, self.source)
+        save = sorted(rel for rel in self._unsaved if rel in self.contents and rel in records)
+        dropped = sorted(self._stored - used)
+        if save:
+            store.put_files(self.feed, self.source, [records[rel] for rel in save], [])
+        if save or dropped:
+            store.put_contents(
+                self.feed, self.source, [self.contents[rel] for rel in save], dropped
+            )
+        self._stored = (self._stored & used) | set(save)
+        self._unsaved.clear()
+
+
+def _parse_full(article: ArticleFile, reading: Reading) -> tuple[Entry, ...]:
+    return parse_article(article, reading.options, reading.rules, reading.tz).entries
+
+
+def _by_id(content: FileContent, entry_id: str) -> Entry | None:
+    for entry in content.entries:
+        if entry.id == entry_id:
+            return entry
+    return None
+
+
+class _Previous:
+    """Every entry as the pass found the records, by id (renames keep their dates)."""
+
+    __slots__ = ("_records", "_where")
+
+    def __init__(self, records: dict[str, FileRecord]) -> None:
+        self._records = dict(records)  # the records change as the pass reads files
+        self._where = {
+            entry.id: (rel, n)
+            for rel, record in records.items()
+            for n, entry in enumerate(record.entries)
+        }
+
+    def get(self, entry_id: str) -> _Seen | None:
+        where = self._where.get(entry_id)
+        if where is None:
+            return None
+        record, n = self._records[where[0]], where[1]
+        known = len(record.hashes) == len(record.entries)
+        return _Seen(record.entries[n], record.digest, record.hashes[n] if known else "")
+
+
+def _carry(
+    entry: Entry, before: _Seen | None, digest: str, complete: bool, now: datetime
+) -> tuple[Entry, str]:
+    """Keep what was published; move `updated` only when the content changed (or cannot be
+    known not to have).  Returns the entry and its content hash ("" when not known)."""
+    digest_of = content_hash(entry) if complete else ""
     if before is None:
-        return entry
-    if content_hash(entry) == content_hash(before):
-        return replace(entry, published=before.published, updated=before.updated)
-    if entry.updated <= before.updated:  # the file did not say it was updated: we saw it now
-        return replace(entry, updated=max(now, entry.published))
-    return entry
+        return entry, digest_of
+    kept = replace(entry, published=before.entry.published, updated=before.entry.updated)
+    if before.digest == digest:  # the same bytes under another name
+        return kept, digest_of or before.hash
+    if digest_of and digest_of == before.hash:
+        return kept, digest_of
+    if entry.updated <= before.entry.updated:  # the file did not say it was updated: we saw it now
+        return replace(entry, updated=max(now, entry.published)), digest_of
+    return entry, digest_of
+
+
+def _stat_listed(
+    root: Path, records: dict[str, FileRecord]
+) -> tuple[list[FoundFile | str], list[tuple[Path, str]]]:
+    """`find_articles`, but for a file whose size and modification time are as recorded,
+    only its path in the folder: an idle pass over 10,000 files is then a listing and a stat
+    per file, without a Path or a FoundFile for each."""
+    listed, unlisted = list_articles(root)
+    found: list[FoundFile | str] = []
+    for item in listed:
+        try:
+            st = os.stat(item.path)
+        except OSError as exc:
+            unlisted.append((Path(item.path), listed_reason(item, exc)))
+            continue
+        record = records.get(item.rel)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+        if record is not None and record.size == size and record.mtime_ns == mtime_ns:
+            found.append(item.rel)
+        else:
+            found.append(
+                FoundFile(path=Path(item.path), rel=item.rel, size=size, mtime_ns=mtime_ns)
+            )
+    return found, unlisted
+
+
+def _gone(
+    root: Path,
+    records: dict[str, FileRecord],
+    found: Sequence[FoundFile | str],
+    unlisted: Sequence[tuple[Path, str]],
+) -> list[str]:
+    """The recorded files not found, but for those that could not be listed (not known to be
+    gone: they keep what they gave)."""
+    present = {item if isinstance(item, str) else item.rel for item in found}
+    unlisted_paths = {str(p) for p, _ in unlisted}
+    return [
+        rel for rel in records if rel not in present and not _unlisted(root / rel, unlisted_paths)
+    ]
 
 
 def _unlisted(path: Path, unlisted: set[str]) -> bool:
@@ -167,5 +399,10 @@ def _unlisted(path: Path, unlisted: set[str]) -> bool:
     return bool(unlisted) and any(str(p) in unlisted for p in (path, *path.parents))
 
 
-def _ranked(entries: Iterable[Entry], priority: int) -> list[Entry]:
-    return [e if e.priority == priority else replace(e, priority=priority) for e in entries]
+def _ranked(records: dict[str, FileRecord], priority: int) -> list[Entry]:
+    """Every record's entries (in path order), at the source's priority now."""
+    return [
+        e if e.priority == priority else replace(e, priority=priority)
+        for rel in sorted(records)
+        for e in records[rel].entries
+    ]

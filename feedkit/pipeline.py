@@ -1,11 +1,17 @@
-"""The one orchestrator: read sources, dedupe, plan, render, publish."""
+"""The one orchestrator: read sources, dedupe, plan, render, publish.
+
+Article folders give scanned entries (`feedkit.incremental`): only the entries that can make a
+feed are planned (`plan.preselect`), and only those the plan publishes are read in full
+(the Finisher handed to `documents.build_feeds`), so a pass costs little more than a stat per
+file plus the work on what is published.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +23,12 @@ from feedkit.convert import convert
 from feedkit.dates import load_tz
 from feedkit.documents import build_feeds
 from feedkit.fetch import Fetcher
+from feedkit.incremental import Reading
 from feedkit.lock import LockBusy, feed_lock
 from feedkit.model import Entry, PlannedFeed, Problem, RunReport
+from feedkit.plan import preselect
 from feedkit.publish import publish_documents
-from feedkit.reading import Collected, Progress, collect_articles
+from feedkit.reading import Collected, Finisher, Progress, collect_articles
 from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
 from feedkit.store import Store
 from feedkit.urls import canonical_url
@@ -108,15 +116,11 @@ def run_feed(
         counts, published = previous[1], previous[2]
         report = RunReport(entries=published, problems=tuple(problems))
     else:
-        entries: list[Entry] = []
+        entries, finish = _plan_inputs(feed, enabled, article_entries, ctx, problems)
+        planned, documents, warnings = build_feeds(entries, feed.settings(), finish=finish)
         for source in enabled:
-            found = article_entries.get(source.name)
-            if found is None:
-                found = stored_entries(feed, source, ctx.store)
-            entries.extend(e for e in found if _admits(source, e))
-        if feed.check_source_links:
-            entries = check_source_links(feed, entries, ctx)
-        planned, documents, warnings = build_feeds(entries, feed.settings())
+            if source.kind == "articles":  # forget the contents of files no longer published
+                ctx.index(feed.name, source.name).release(ctx.store)
         written, unchanged, publish_problems = publish_documents(
             output_root / feed.name, documents, keep_existing_when_empty=failed
         )
@@ -149,11 +153,14 @@ LINK_CHECKS_PER_PASS = 10  # source-link fetches per feed run, at most one per h
 
 def check_source_links(
     feed: FeedConfig, entries: Sequence[Entry], ctx: RefreshContext
-) -> list[Entry]:
+) -> tuple[list[Entry], Callable[[Sequence[Entry]], list[Entry]]]:
     """SPEC 1.3 in a pass: links checked within their expiry come from the store; of the rest,
     at most LINK_CHECKS_PER_PASS are fetched now, one per host and no host more often than
     `link_checks_per_minute` (across passes of this process), so a pass never waits on a rate
-    limit and a large folder is checked politely over successive passes."""
+    limit and a large folder is checked politely over successive passes.
+
+    Returns the entries with what their pages say applied, and the function that applies it
+    (to the complete entries the plan's choice is read into)."""
     from feedkit.linkcheck import LinkChecker, PageFetcher, apply_page_meta  # noqa: PLC0415
 
     spacing = timedelta(seconds=60 / feed.link_checks_per_minute)
@@ -187,7 +194,11 @@ def check_source_links(
     for source in feed.sources:
         if source.kind == "articles":
             undated |= ctx.index(feed.name, source.name).undated_ids()
-    return apply_page_meta(entries, results, feed.url_rules, undated_ids=undated)
+
+    def with_meta(items: Sequence[Entry]) -> list[Entry]:
+        return apply_page_meta(items, results, feed.url_rules, undated_ids=undated)
+
+    return with_meta(entries), with_meta
 
 
 def run_once(
@@ -250,6 +261,83 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         entries=sum(r.entries for r in items),
         problems=tuple(p for r in items for p in r.problems),
     )
+
+
+def _plan_inputs(
+    feed: FeedConfig,
+    enabled: Sequence[SourceConfig],
+    article_entries: Mapping[str, list[Entry]],
+    ctx: RefreshContext,
+    problems: list[Problem],
+) -> tuple[list[Entry], Finisher]:
+    """What to plan from (the entries the feeds can publish, scanned where they come from
+    article files) and the Finisher that completes the plan's choice; problems are appended."""
+    entries: list[Entry] = []
+    for source in enabled:
+        found = article_entries.get(source.name)
+        if found is None:
+            found = stored_entries(feed, source, ctx.store)
+        elif _filters_read_text(source):  # the filters need titles and bodies: read them all
+            found, missing = _complete(feed, source, ctx, found)
+            problems += missing
+        if source.filters.include or source.filters.exclude:
+            found = [e for e in found if _admits(source, e)]
+        entries.extend(found)
+    finish = _finisher(feed, ctx)
+    if feed.check_source_links:
+        entries, with_meta = check_source_links(feed, entries, ctx)
+        finish = _then(finish, with_meta)
+    # only the entries a feed can publish are planned, and only those planned are read in full
+    return preselect(entries, feed.settings()), finish
+
+
+def _finisher(feed: FeedConfig, ctx: RefreshContext) -> Finisher:
+    """Completes the entries of article sources, which are scanned ones (`incremental`); the
+    entries of feeds are complete already."""
+    readers = {s.name: s for s in feed.sources if s.enabled and s.kind == "articles"}
+
+    def finish(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
+        done: dict[str, Entry] = {}
+        scanned: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if entry.source in readers:
+                scanned.setdefault(entry.source, []).append(entry)
+            else:
+                done[entry.id] = entry
+        problems: list[Problem] = []
+        for name, wanted in scanned.items():
+            complete, missing = _complete(feed, readers[name], ctx, wanted)
+            done.update((entry.id, entry) for entry in complete)
+            problems += missing
+        return done, problems
+
+    return finish
+
+
+def _complete(
+    feed: FeedConfig, source: SourceConfig, ctx: RefreshContext, wanted: Sequence[Entry]
+) -> tuple[list[Entry], list[Problem]]:
+    """The complete versions of scanned entries of an article source (those its files give)."""
+    options = feed.article_options(source)
+    reading = Reading(options=options, rules=feed.url_rules, tz=load_tz(options.default_tz))
+    complete, problems = ctx.index(feed.name, source.name).complete(wanted, ctx.store, reading)
+    return [entry for entry in complete if entry is not None], problems
+
+
+def _then(finish: Finisher, change: Callable[[Sequence[Entry]], list[Entry]]) -> Finisher:
+    """`finish`, with `change` applied to the entries it completes."""
+
+    def finish_then(entries: Sequence[Entry]) -> tuple[dict[str, Entry], list[Problem]]:
+        done, problems = finish(entries)
+        return {entry.id: entry for entry in change(list(done.values()))}, problems
+
+    return finish_then
+
+
+def _filters_read_text(source: SourceConfig) -> bool:
+    """Whether the source's filters look at titles or bodies, which scanned entries lack."""
+    rules = (*source.filters.include, *source.filters.exclude)
+    return any(rule.field in ("title", "content") for rule in rules)
 
 
 def _admits(source: SourceConfig, entry: Entry) -> bool:

@@ -20,11 +20,10 @@ from feedkit.ids import urn_uuid5
 from feedkit.matter import clean_utf8
 from feedkit.model import ArticleOptions, Scanned
 from feedkit.quickyaml import flat_front_matter
-from feedkit.sections import find_source_link, section_langs
-from feedkit.urls import UrlRules, absolute_http_url, canonical_url
+from feedkit.sections import section_langs
+from feedkit.urls import UrlRules, canonical_url
 
 _TEXT_FIELDS = ("title", "description", "summary")
-_LINK_FIELDS = ("link", "url", "source")
 
 
 def quick_scan(
@@ -69,21 +68,15 @@ def quick_scan(
         return None
     if updated < published or not body or body.isspace():
         return None
-    link = _link(front, body, options)
-    canonical = canonical_url(link, rules) if link else None
-    if link is None or canonical is None:
-        return None  # a link that is not http(s), or none at all: warnings
     warnings: list[str] = []
+    link = fields.link(front, body, options.source_labels, warnings)
+    canonical = canonical_url(link, rules) if link else None
+    if canonical is None:
+        return None  # no source link: the id comes from the path, with a warning
     authors = fields.names(front, ("author", "authors"), warnings, split_commas=False)
     tags = fields.names(front, ("tags", "categories"), warnings, split_commas=True)
     codes = fields.langs(front, warnings)
-    image = front.get("image")
-    if isinstance(image, str) and image.strip():
-        image = absolute_http_url(image.strip(), link)
-        if image is None:
-            return None  # a warning
-    else:
-        image = ""
+    image = fields.image(front, link, warnings)
     if warnings:
         return None
     group = urn_uuid5(canonical)
@@ -107,13 +100,3 @@ def quick_scan(
         )
         or None
     )  # no text in the body: an error
-
-
-def _link(front: dict[str, object], body: str, options: ArticleOptions) -> str | None:
-    """The source link (see articles._Reader._link); None where that one would warn."""
-    for name in _LINK_FIELDS:
-        value = front.get(name)
-        if isinstance(value, str) and value.strip():
-            return absolute_http_url(value)
-    found = find_source_link(body, options.source_labels)
-    return (absolute_http_url(found) or "") if found else ""

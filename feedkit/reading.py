@@ -6,11 +6,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from functools import lru_cache
 from pathlib import Path
 
 from feedkit.articles import parse_article, read_article, scan_article
-from feedkit.discover import FoundFile, Listed, list_articles, listed_reason, stat_listed
+from feedkit.discover import (
+    FoundFile,
+    Listed,
+    list_articles,
+    listed_reason,
+    stat_listed,
+)
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.quickscan import quick_scan
@@ -79,12 +84,6 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-@lru_cache(maxsize=256)
-def _folder_prefix(folder: Path) -> str:
-    """What `str(folder / name)` puts before `name` (without building a Path per file)."""
-    return str(folder / "_")[:-1]
-
-
 _QUICK_SIZE = 1 << 16  # files read whole by the quick scan; larger ones take the long way
 PARALLEL_FROM = 400  # files: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
@@ -109,7 +108,7 @@ class _Job:
     def quick_scan(self, listed: Listed) -> tuple[Scanned, ...] | None:
         """`quickscan.quick_scan` of a small file, read without a stat; None to take the long
         way (a file of another kind, a large one, or one that cannot be read as it is)."""
-        path = _folder_prefix(listed.folder) + listed.name
+        path = listed.path
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
@@ -147,7 +146,7 @@ class _Job:
         try:
             item = stat_listed(listed)
         except OSError as exc:  # gone since it was listed
-            where = str(listed.folder / listed.name)
+            where = listed.path
             reason = f"cannot read: {listed_reason(listed, exc)}"
             result.problems.append(Problem(where=where, message=reason))
             return

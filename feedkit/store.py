@@ -2,10 +2,11 @@
 
 Everything is keyed by (feed name, source name): fetch state per remote source, every entry a
 source has offered with its content hash and first/last sighting, ids removed by pruning, and the
-local files already read. WAL mode, `synchronous=NORMAL`, a 5 s busy timeout; every write is one
-`BEGIN IMMEDIATE` transaction, so a process killed mid-run leaves the previous state and two
-writers wait for each other instead of failing. sqlite3 errors never escape: they become
-`StoreError("<path>: <reason>")`.
+local files already read: every file as scanned, and the complete entries of those published
+(see `feedkit.store_schema` for the format). WAL mode, `synchronous=NORMAL`, a 5 s busy
+timeout; every write is one `BEGIN IMMEDIATE` transaction, so a process killed mid-run leaves
+the previous state and two writers wait for each other instead of failing. sqlite3 errors never
+escape: they become `StoreError("<path>: <reason>")`.
 
 Pruning is by an explicit count or age policy only. The caller never prunes after a failed or
 empty fetch: entries a feed stopped carrying stay published until the policy removes them.
@@ -18,7 +19,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from feedkit.remote import content_hash
 from feedkit.store_schema import (
     dumps,
     entries_from_json,
+    entries_to_json,
     entry_from_dict,
     entry_to_dict,
     iso,
@@ -43,6 +45,7 @@ from feedkit.store_schema import (
 
 __all__ = [
     "FAILURE_LOG_SIZE",
+    "FileContent",
     "FileRecord",
     "LinkRecord",
     "MergeResult",
@@ -100,8 +103,19 @@ class FileRecord:
     size: int
     mtime_ns: int
     digest: str
-    entries: tuple[Entry, ...]
+    entries: tuple[Entry, ...]  # as scanned (feedkit.incremental): no title, summary or body
     warnings: tuple[str, ...] = ()
+    # per entry, the content hash of its complete version ("" while the file was only scanned)
+    hashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileContent:
+    """The complete entries of one version (`digest`) of a local file, as published."""
+
+    rel: str
+    digest: str
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,14 +379,14 @@ class Store:
     def get_files(self, feed: str, source: str) -> dict[str, FileRecord]:
         """Every file recorded for the source, by `rel`."""
         rows = self._rows(
-            "SELECT rel, size, mtime_ns, digest, entries, warnings FROM files"
+            "SELECT rel, size, mtime_ns, digest, entries, warnings, hashes FROM files"
             " WHERE feed = ? AND source = ?",
             *(feed, source),
         )
         out = {}
-        for rel, size, mtime_ns, digest, entries, warnings in rows:
+        for rel, size, mtime_ns, digest, entries, warnings, hashes in rows:
             try:
-                parsed = entries_from_json(entries), tuple(map(str, json.loads(warnings)))
+                parsed = entries_from_json(entries), _strings(warnings), _strings(hashes)
             except (ValueError, TypeError) as exc:
                 raise self._corrupt(f"file {feed}/{source}/{rel}", exc) from exc
             out[rel] = FileRecord(
@@ -382,31 +396,74 @@ class Store:
                 digest=digest,
                 entries=parsed[0],
                 warnings=parsed[1],
+                hashes=parsed[2],
             )
         return out
 
     def put_files(
         self, feed: str, source: str, records: Sequence[FileRecord], removed: Sequence[str]
     ) -> None:
-        """Record files read (replacing earlier records) and forget `removed` ones, atomically."""
+        """Record files read (replacing earlier records) and forget `removed` ones (and their
+        contents), atomically."""
         rows = [
             (
                 *(feed, source, r.rel, r.size, r.mtime_ns, r.digest),
-                dumps([entry_to_dict(e) for e in r.entries]),
+                entries_to_json(r.entries),
                 dumps(list(r.warnings)),
+                dumps(list(r.hashes)),
             )
             for r in records
         ]
+        gone = [(feed, source, rel) for rel in removed]
         with self._tx() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO files"
-                " (feed, source, rel, size, mtime_ns, digest, entries, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " (feed, source, rel, size, mtime_ns, digest, entries, warnings, hashes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany("DELETE FROM files WHERE feed = ? AND source = ? AND rel = ?", gone)
+            conn.executemany(
+                "DELETE FROM file_contents WHERE feed = ? AND source = ? AND rel = ?", gone
+            )
+
+    def get_contents(self, feed: str, source: str, rels: Iterable[str]) -> dict[str, FileContent]:
+        """The stored contents of those of `rels` that have some, by `rel`."""
+        out: dict[str, FileContent] = {}
+        sql = "SELECT digest, entries FROM file_contents WHERE feed = ? AND source = ? AND rel = ?"
+        with self._guard() as conn:
+            for rel in rels:
+                row = conn.execute(sql, (feed, source, rel)).fetchone()
+                if row is None:
+                    continue
+                try:
+                    entries = entries_from_json(row[1])
+                except (ValueError, TypeError) as exc:
+                    raise self._corrupt(f"contents of {feed}/{source}/{rel}", exc) from exc
+                out[rel] = FileContent(rel=rel, digest=row[0], entries=entries)
+        return out
+
+    def content_rels(self, feed: str, source: str) -> set[str]:
+        """The files of the source that have stored contents."""
+        rows = self._rows(
+            "SELECT rel FROM file_contents WHERE feed = ? AND source = ?", *(feed, source)
+        )
+        return {row[0] for row in rows}
+
+    def put_contents(
+        self, feed: str, source: str, contents: Sequence[FileContent], dropped: Sequence[str]
+    ) -> None:
+        """Store files' contents (replacing earlier ones) and forget the `dropped` ones."""
+        rows = [(feed, source, c.rel, c.digest, entries_to_json(c.entries)) for c in contents]
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO file_contents (feed, source, rel, digest, entries)"
+                " VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(
-                "DELETE FROM files WHERE feed = ? AND source = ? AND rel = ?",
-                [(feed, source, rel) for rel in removed],
+                "DELETE FROM file_contents WHERE feed = ? AND source = ? AND rel = ?",
+                [(feed, source, rel) for rel in dropped],
             )
 
     # --- source links ---
@@ -496,6 +553,14 @@ class Store:
             )
             for name in sorted(states.keys() | entries.keys() | files.keys() | runs.keys())
         ]
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    """A JSON list of strings."""
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"expected a list of strings, got {text[:80]!r}")
+    return tuple(items)
 
 
 def _wal_mode(conn: sqlite3.Connection, attempts: int = 50) -> str:

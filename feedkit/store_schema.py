@@ -9,22 +9,39 @@ statements that `store.Store.open` runs in one `BEGIN IMMEDIATE` transaction tog
 `PRAGMA user_version = N` that records it, so a crash mid-migration leaves version N-1 intact.
 Never edit a released migration: append a new one.
 
+A step is an SQL statement, or a function of the connection for what SQL cannot do (version 4
+computes content hashes); both run inside the migration's transaction.
+
 **Values.** Datetimes are stored as ISO 8601 UTC text with microseconds
 (`2026-01-02T03:04:05.000000+00:00`): fixed width, so text order is time order. Entries are
 stored as JSON (`entry_to_dict`: every field, datetimes as ISO strings, the `feed` origin as a
 nested object, tuples as lists); the columns beside the JSON are what queries sort and filter on.
+Article files' entries leave out fields at their default (`entry_to_dict(compact=True)`): there
+is one row per file of the archive, so their size is what the database's size grows with.
+
+**Article files (version 4).** `files` holds, per file, its entries *as scanned* (no title,
+summary or body: what deduplication and planning need) and, per entry, the hash of its content
+once the file has been read in full ("" until then). `file_contents` holds the complete entries
+of the files whose entries are published (and only those), with the digest of the file version
+they were read from: a file that breaks after an edit keeps its last good version published,
+across processes.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from feedkit.errors import StoreError
 from feedkit.model import BodyFormat, Entry, FeedOrigin
+from feedkit.remote import content_hash
+
+# A migration step: an SQL statement, or a function run on the connection (same transaction).
+Step = str | Callable[[sqlite3.Connection], None]
 
 _V1 = (
     # Per configured source: fetch state (conditional GET, redirects, failures, schedule).
@@ -138,7 +155,50 @@ _V3 = (
     "CREATE INDEX links_by_dead_count ON links (dead_count)",
 )
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3)
+
+def _scan_files_v4(conn: sqlite3.Connection) -> None:
+    """Version 3 kept every file's complete entries: they become the file's contents, and the
+    `files` row keeps them as scanned, with their content hashes. A row that cannot be read is
+    left as it was (reading it reports it, naming the file)."""
+    rows = conn.execute("SELECT feed, source, rel, digest, entries FROM files").fetchall()
+    for feed, source, rel, digest, text in rows:
+        try:
+            entries = entries_from_json(text)
+        except (ValueError, TypeError):
+            continue
+        key = (feed, source, rel)
+        conn.execute(
+            "INSERT OR REPLACE INTO file_contents (feed, source, rel, digest, entries)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (*key, digest, text),
+        )
+        conn.execute(
+            "UPDATE files SET entries = ?, hashes = ? WHERE feed = ? AND source = ? AND rel = ?",
+            (
+                entries_to_json(scanned(e) for e in entries),
+                dumps([content_hash(e) for e in entries]),
+                *key,
+            ),
+        )
+
+
+# Version 4: article files scanned, read in full only while published (see the module docstring).
+_V4: Sequence[Step] = (
+    """
+    CREATE TABLE file_contents (
+        feed    TEXT NOT NULL,
+        source  TEXT NOT NULL,
+        rel     TEXT NOT NULL,
+        digest  TEXT NOT NULL,  -- the file version the entries were read from
+        entries TEXT NOT NULL,  -- JSON list of complete entries, dates as published
+        PRIMARY KEY (feed, source, rel)
+    ) WITHOUT ROWID
+    """,
+    "ALTER TABLE files ADD COLUMN hashes TEXT NOT NULL DEFAULT '[]'",
+    _scan_files_v4,
+)
+
+MIGRATIONS: Sequence[Sequence[Step]] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -159,8 +219,11 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             # Another process may have migrated while this one waited for the write lock.
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             if version < target:
-                for statement in statements:
-                    conn.execute(statement)
+                for step in statements:
+                    if isinstance(step, str):
+                        conn.execute(step)
+                    else:
+                        step(conn)
                 conn.execute(f"PRAGMA user_version = {target}")
                 version = target
             conn.execute("COMMIT")
@@ -194,10 +257,11 @@ def parse_iso_or_none(text: object) -> datetime | None:
     return None if text is None else parse_iso(text)
 
 
-def entry_to_dict(entry: Entry) -> dict[str, object]:
-    """Every field of `entry` as JSON-ready values (the inverse of `entry_from_dict`)."""
+def entry_to_dict(entry: Entry, *, compact: bool = False) -> dict[str, object]:
+    """Every field of `entry` as JSON-ready values (the inverse of `entry_from_dict`); with
+    `compact`, fields at their default value are left out (`entry_from_dict` puts them back)."""
     feed = entry.feed
-    return {
+    data: dict[str, object] = {
         "key": entry.key,
         "id": entry.id,
         "lang": entry.lang,
@@ -224,6 +288,36 @@ def entry_to_dict(entry: Entry) -> dict[str, object]:
             "updated": iso_or_none(feed.updated),
         },
     }
+    if compact:
+        for name, default in _DEFAULTS.items():
+            if data[name] == default:
+                del data[name]
+    return data
+
+
+# Entry fields with a default, as `entry_to_dict` writes them.
+_DEFAULTS: Mapping[str, object] = {
+    "link": "",
+    "summary": "",
+    "body": "",
+    "body_format": BodyFormat.MARKDOWN.value,
+    "authors": [],
+    "tags": [],
+    "image": "",
+    "source": "",
+    "priority": 0,
+    "group_id": "",
+    "origin": "",
+    "feed": None,
+}
+
+
+def scanned(entry: Entry) -> Entry:
+    """`entry` as a scan gives it (`articles.parse_article(full=False)`): no title, summary or
+    body, which only a full read of the file gives."""
+    if not (entry.title or entry.summary or entry.body):
+        return entry
+    return replace(entry, title="", summary="", body="")
 
 
 def _text(d: Mapping[str, object], name: str, default: str | None = None) -> str:
@@ -288,6 +382,11 @@ def dumps(value: object) -> str:
     except UnicodeEncodeError:  # lone surrogates: SQLite text must be UTF-8, \u escapes are
         text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
     return text
+
+
+def entries_to_json(entries: Iterable[Entry]) -> str:
+    """Entries as compact JSON (`entry_to_dict(compact=True)`)."""
+    return dumps([entry_to_dict(entry, compact=True) for entry in entries])
 
 
 def entries_from_json(text: str) -> tuple[Entry, ...]:

@@ -23,9 +23,11 @@ from conformance import assert_valid_atom
 from feedkit.clock import fixed_clock
 from feedkit.config import load_config_dir
 from feedkit.dates import format_rfc3339
+from feedkit.fetch import Fetcher
 from feedkit.incremental import ArticleIndex
 from feedkit.model import ArticleOptions
-from feedkit.pipeline import FeedRun, run_once
+from feedkit.pipeline import FeedRun, run_feed, run_once
+from feedkit.sources import RefreshContext
 from feedkit.store import Store
 from feedkit.urls import DEFAULT_RULES
 
@@ -421,3 +423,126 @@ def test_a_sub_folder_that_cannot_be_listed_keeps_its_entries(site: Site) -> Non
     assert problem.where == str(site.articles / "2024")
     assert set(site.entries()) == {url("harbour"), url("bridge")}
     assert site.files() == published
+
+
+# --- scanned, then read in full while published -------------------------------------------------
+
+
+def dated(slug: str, day: int, body: str = "") -> str:
+    """An English article about `slug` dated 2024-05-<day>."""
+    body = body or f"Reporters followed the {slug} story through the week."
+    return (
+        f"---\ntitle: The {slug} report\ndate: 2024-05-{day:02d}T08:00:00Z\n"
+        f"link: https://example.org/{slug}\n---\n\n{body}\n"
+    )
+
+
+def keep_newest(site: Site, count: int, extra: str = "") -> None:
+    (site.root / "feeds" / "news.toml").write_text(
+        f'title = "News"\nmax_entries = {count}\n\n[[source]]\nname = "local"\n'
+        f'path = "articles"\n{extra}'
+    )
+
+
+def stored(site: Site) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """The titles each recorded file's entries keep, and the files with stored contents."""
+    with Store.open(site.state, clock=fixed_clock(T1)) as store:
+        files = store.get_files("news", "local")
+        return (
+            {rel: tuple(e.title for e in record.entries) for rel, record in files.items()},
+            store.content_rels("news", "local"),
+        )
+
+
+def test_only_the_files_published_are_kept_in_full(site: Site) -> None:
+    """Every file is scanned (its entries kept without title or body); the complete entries
+    kept are those of the files whose entries are published."""
+    keep_newest(site, 2)
+    for day, slug in enumerate(["harbour", "bridge", "tunnel", "canal"], start=1):
+        site.write(f"{slug}.md", dated(slug, day))
+
+    run = site.run(T1)
+
+    assert run.report.entries == 2
+    assert {e.title for e in site.entries().values()} == {"The tunnel report", "The canal report"}
+    titles, contents = stored(site)
+    assert titles == {f"{slug}.md": ("",) for slug in ("harbour", "bridge", "tunnel", "canal")}
+    assert contents == {"tunnel.md", "canal.md"}
+
+
+def test_a_file_that_leaves_the_feeds_is_read_again_when_it_comes_back(site: Site) -> None:
+    keep_newest(site, 1)
+    site.write("harbour.md", dated("harbour", 1))
+    site.run(T1)
+    first = site.files()
+    newer = site.write("bridge.md", dated("bridge", 2))
+    site.run(T2)
+    assert set(site.entries()) == {url("bridge")}
+    assert stored(site)[1] == {"bridge.md"}
+
+    newer.unlink()
+    run = site.run(T3)
+
+    assert only(run) == (True, 0, 0)
+    assert site.files() == first
+    assert stored(site)[1] == {"harbour.md"}
+
+
+def test_an_edit_to_an_entry_never_published_moves_its_updated(site: Site) -> None:
+    """It was only ever scanned, so whether its content changed cannot be told: the edit
+    counts as a change, seen when it was seen (the module docstring says why)."""
+    keep_newest(site, 1)
+    site.write("harbour.md", dated("harbour", 1))
+    newer = site.write("bridge.md", dated("bridge", 2))
+    site.run(T1)
+
+    site.write("harbour.md", dated("harbour", 1).replace("title:", "reviewer: ana\ntitle:"))
+    run = site.run(T2)
+    newer.unlink()
+    site.run(T3)
+
+    assert only(run) == (True, 0, 1)
+    assert site.dates()[url("harbour")][1:] == ("2024-05-01T08:00:00Z", stamp(T2))
+
+
+@pytest.mark.parametrize(
+    ("rules", "titles"),
+    [
+        ('exclude = { title = "(?i)tunnel" }', {"The harbour report", "The bridge report"}),
+        ('include = { content = "harbour|tunnel" }', {"The harbour report", "The tunnel report"}),
+        ('exclude = { url = "bridge" }', {"The harbour report", "The tunnel report"}),
+    ],
+    ids=["title", "content", "url"],
+)
+def test_filters_see_the_whole_article(site: Site, rules: str, titles: set[str]) -> None:
+    """Scanned entries have no title or body: filters on them read the files in full."""
+    keep_newest(site, 50, extra=rules + "\n")
+    for day, slug in enumerate(["harbour", "bridge", "tunnel"], start=1):
+        site.write(f"{slug}.md", dated(slug, day))
+
+    site.run(T1)
+    site.write("canal.md", dated("canal", 4, "Tunnel works stopped the canal."))
+    site.run(T2)
+
+    expected = titles | ({"The canal report"} if "url" in rules or "title" in rules else set())
+    assert {e.title for e in site.entries().values()} == expected
+
+
+def test_a_daemon_holds_in_memory_only_the_complete_entries_it_publishes(site: Site) -> None:
+    keep_newest(site, 1)
+    site.write("harbour.md", dated("harbour", 1))
+    [feed] = load_config_dir(site.root / "feeds")
+    indexes: dict[tuple[str, str], ArticleIndex] = {}
+    with Store.open(site.state, clock=fixed_clock(T1)) as store, Fetcher() as fetcher:
+
+        def held(at: datetime) -> set[str]:
+            ctx = RefreshContext(
+                store=store, fetcher=fetcher, now=at, rand=lambda: 0.5, indexes=indexes
+            )
+            run_feed(feed, site.root / "output", ctx)
+            return set(indexes["news", "local"].contents)
+
+        assert held(T1) == {"harbour.md"}
+        site.write("bridge.md", dated("bridge", 2))
+        assert held(T2) == {"bridge.md"}
+        assert held(T3) == {"bridge.md"}

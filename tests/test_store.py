@@ -22,8 +22,10 @@ from feedkit import store_schema
 from feedkit.clock import Clock, fixed_clock
 from feedkit.errors import StoreError
 from feedkit.model import BodyFormat, Entry, FeedOrigin
+from feedkit.remote import content_hash
 from feedkit.store import (
     FAILURE_LOG_SIZE,
+    FileContent,
     FileRecord,
     SourceState,
     Store,
@@ -370,6 +372,73 @@ def test_files_round_trip_and_removal(store: Store) -> None:
     assert store.get_files("f", "other") == {}
 
 
+def test_file_contents_round_trip_and_leave_with_their_file(store: Store) -> None:
+    record = FileRecord(
+        rel="a.md", size=1, mtime_ns=1, digest="d1", entries=(entry(1),), hashes=("h1",)
+    )
+    store.put_files("f", "local", [record], removed=[])
+    content = FileContent(rel="a.md", digest="d1", entries=(entry(1), entry(2)))
+    other = FileContent(rel="b.md", digest="d2", entries=(entry(3),))
+    store.put_contents("f", "local", [content, other], dropped=[])
+    assert store.get_files("f", "local") == {"a.md": record}
+    assert store.content_rels("f", "local") == {"a.md", "b.md"}
+    assert store.get_contents("f", "local", ["a.md", "b.md", "c.md"]) == {
+        "a.md": content,
+        "b.md": other,
+    }
+    assert store.get_contents("f", "other", ["a.md"]) == {}
+
+    store.put_contents("f", "local", [], dropped=["b.md"])
+    assert store.content_rels("f", "local") == {"a.md"}
+    store.put_files("f", "local", [], removed=["a.md"])  # a file removed takes its contents
+    assert store.content_rels("f", "local") == set()
+
+
+def test_a_version_3_store_migrates_its_files_to_scanned_entries_and_contents(
+    db: Path, clock: Clock
+) -> None:
+    """Version 3 kept each file's complete entries: they become its stored contents, and the
+    file keeps them as scanned, with their content hashes; nothing else changes."""
+    db.parent.mkdir(parents=True)
+    complete = (entry(1, source="local"), entry(2, source="local"))
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        for statements in store_schema.MIGRATIONS[:3]:
+            for statement in statements:
+                assert isinstance(statement, str)
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        v3_entries = json.dumps([entry_to_dict(e) for e in complete])
+        conn.execute(
+            "INSERT INTO files VALUES ('news', 'local', 'a.md', 10, 123, 'd1', ?, ?)",
+            (v3_entries, '["no date"]'),
+        )
+        conn.execute(
+            "INSERT INTO files VALUES ('news', 'local', 'bad.md', 1, 1, 'd2', 'not json', '[]')"
+        )
+
+    with Store.open(db, clock=clock) as store:
+        assert query(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+        assert store.get_contents("news", "local", ["a.md"]) == {
+            "a.md": FileContent(rel="a.md", digest="d1", entries=complete)
+        }
+        with pytest.raises(StoreError, match=r"stored file news/local/bad\.md unreadable"):
+            store.get_files("news", "local")
+        store.put_files("news", "local", [], removed=["bad.md"])
+        assert store.get_files("news", "local") == {
+            "a.md": FileRecord(
+                rel="a.md",
+                size=10,
+                mtime_ns=123,
+                digest="d1",
+                entries=tuple(
+                    dataclasses.replace(e, title="", summary="", body="") for e in complete
+                ),
+                warnings=("no date",),
+                hashes=tuple(content_hash(e) for e in complete),
+            )
+        }
+
+
 # --- status ----------------------------------------------------------------------------------
 
 
@@ -503,9 +572,9 @@ def test_entry_dict_has_every_field() -> None:
     assert as_dict["feed"] == {"id": "i", "title": "t", "url": "u", "updated": None}
 
 
-@given(entries)
-def test_entry_dict_round_trip(value: Entry) -> None:
-    as_dict = entry_to_dict(value)
+@given(entries, st.booleans())
+def test_entry_dict_round_trip(value: Entry, compact: bool) -> None:
+    as_dict = entry_to_dict(value, compact=compact)
     assert entry_from_dict(as_dict) == value
     assert entry_from_dict(json.loads(json.dumps(as_dict))) == value
 
@@ -520,6 +589,9 @@ def test_entries_round_trip_through_the_database(values: list[Entry]) -> None:
     ):
         store.put_files("f", "s", [record], removed=[])
         assert store.get_files("f", "s") == {"a": record}
+        content = FileContent(rel="a", digest="", entries=tuple(values))
+        store.put_contents("f", "s", [content], dropped=[])
+        assert store.get_contents("f", "s", ["a"]) == {"a": content}
 
 
 GOOD = entry_to_dict(entry(1))
