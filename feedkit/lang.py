@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_lang", "normalize_lang", "primary_lang"]
+__all__ = ["SAMPLE_CHARS", "detect_lang", "normalize_lang", "primary_lang"]
 
-# Only the start of a section is read: a few thousand characters settle its script.
-_SAMPLE_CHARS = 2000
+# Only the start of a section is read: a few hundred characters settle its script.
+SAMPLE_CHARS = 500
 # Japanese writes kana between its kanji: even a terse headline has one kana in twenty Han and
 # kana characters.
 _ONE_KANA_IN = 20
@@ -88,14 +88,14 @@ _NOISE = tuple(
 )
 
 
-def detect_lang(text: str, *, default: str = "en", start: int = 0) -> str:
+def detect_lang(text: str, *, default: str = "en") -> str:
     """The language of a text section, as a BCP 47 primary tag ("zh", "ja", "ru", …).
 
     Latin-script text, text with no clear majority script and text without letters give
-    `default`.  Only `text[start:]` is read.  See the module docstring for how mixed scripts
-    are weighed.
+    `default`.  Only its first SAMPLE_CHARS characters are read.  See the module docstring for how
+    mixed scripts are weighed.
     """
-    sample = text[start : start + _SAMPLE_CHARS]
+    sample = text[:SAMPLE_CHARS]
     if sample.isascii():  # (known without looking: Python keeps track) Latin letters at most
         return default
     utf8 = sample.encode("utf-8", "replace")  # a lone surrogate becomes "?"

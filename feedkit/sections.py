@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from feedkit.lang import detect_lang
+from feedkit.lang import SAMPLE_CHARS, detect_lang
 from feedkit.markup import plain_text, shorten
 
 SUMMARY_WIDTH = 240  # display columns: ~120 CJK characters or ~240 Latin ones
@@ -60,19 +60,38 @@ def split_sections(
 def section_langs(
     body: str, labels: Sequence[str], *, langs: Sequence[str] = (), default: str = "en"
 ) -> list[str]:
-    """The languages of `split_sections(...)`, in order, without joining the sections' text."""
-    if len(langs) == 1:
+    """The languages of `split_sections(...)`, in order, reading of each part only what its
+    language and emptiness need (a scan runs this on every file)."""
+    if len(langs) == 1 or _fenced(body):
         parts, detected = _parts(body, labels, langs, default)
-    else:  # the same as _parts, but for copies of the parts that only _merge needs
+    else:
         wanted = _label_set(labels)
-        parts = [_drop_link_lines(part, wanted) for part in _raw_parts(body)]
-        parts = [part for part in parts if part and not part.isspace()]
+        samples = (_part_sample(body, start, stop, wanted) for start, stop in _part_bounds(body))
+        parts = [sample for sample in samples if sample]
         named = bool(langs) and len(langs) == len(parts)
-        detected = list(langs) if named else _detect_all(parts, default, strip=True)
+        detected = list(langs) if named else _detect_all(parts, default)
     merged = [code for i, code in enumerate(detected) if i == 0 or detected[i - 1] != code]
     if langs and len(langs) == len(merged) and len(langs) != len(parts):
         return list(langs)
     return merged
+
+
+# A part's first characters, enough for detect_lang's sample after source-link lines go.
+_PREFIX_CHARS = 3 * SAMPLE_CHARS
+
+
+def _part_sample(body: str, start: int, stop: int, wanted: frozenset[str]) -> str:
+    """What `_parts` makes of `body[start:stop]` (source-link lines dropped, line breaks
+    stripped), or a beginning of it that tells the same: as long as detect_lang's sample and
+    holding a letter, so emptiness, letters and language are as for the whole.  "" when blank.
+    A prefix that ends where a line does drops the same lines as the whole part."""
+    cut = body.find("\n", start + _PREFIX_CHARS, stop) if stop - start > _PREFIX_CHARS else -1
+    if cut >= 0:
+        text = _drop_link_lines(body[start:cut], wanted).lstrip("\n")
+        if len(text.rstrip("\n")) > SAMPLE_CHARS and _LETTER.search(text, 0, SAMPLE_CHARS):
+            return text
+    text = _drop_link_lines(body[start:stop], wanted).strip("\n")
+    return "" if text.isspace() else text
 
 
 def _parts(
@@ -89,10 +108,17 @@ def _parts(
     return raw, list(langs) if named else _detect_all(raw, default)
 
 
+def _fenced(body: str) -> bool:
+    """Whether a code fence opens before a `---` that could cut the body (one opening after
+    the last `---` cannot hide it)."""
+    last = body.rfind(_SEPARATOR)
+    return last > 0 and (body.find("```", 0, last) >= 0 or body.find("~~~", 0, last) >= 0)
+
+
 def _raw_parts(body: str) -> list[str]:
     """Cut the body at lines that are exactly `---` (spaces and tabs aside), outside fenced code
     blocks; the parts keep the line breaks around the cut."""
-    if "```" not in body and "~~~" not in body:
+    if not _fenced(body):
         return _cut_at_separators(body)
     parts: list[str] = []
     current: list[str] = []
@@ -111,9 +137,15 @@ def _raw_parts(body: str) -> list[str]:
 
 
 def _cut_at_separators(body: str) -> list[str]:
-    """`_raw_parts` for a body without code fences: only the lines holding "---" are looked at
-    (a regex anchored at every line start costs more than the rest of a scan)."""
-    parts: list[str] = []
+    """`_raw_parts` for a body without code fences."""
+    return [body[start:stop] for start, stop in _part_bounds(body)]
+
+
+def _part_bounds(body: str) -> list[tuple[int, int]]:
+    """Where the parts of a body without code fences start and stop: only the lines holding
+    "---" are looked at (a regex anchored at every line start costs more than the rest of a
+    scan)."""
+    bounds: list[tuple[int, int]] = []
     start = 0
     at = body.find(_SEPARATOR)
     while at >= 0:
@@ -122,21 +154,17 @@ def _cut_at_separators(body: str) -> list[str]:
         if line_end < 0:
             line_end = len(body)
         if body[line_start:line_end].strip(" \t") == _SEPARATOR:
-            parts.append(body[start:line_start])
+            bounds.append((start, line_start))
             start = line_end
         at = body.find(_SEPARATOR, line_end)
-    parts.append(body[start:])
-    return parts
+    bounds.append((start, len(body)))
+    return bounds
 
 
-def _detect_all(parts: list[str], default: str, *, strip: bool = False) -> list[str]:
-    """Each part's language; a part with no letters belongs to its neighbour.  With `strip`,
-    parts are read as if their leading and trailing line breaks were gone."""
+def _detect_all(parts: list[str], default: str) -> list[str]:
+    """Each part's language; a part with no letters belongs to its neighbour."""
     detected: list[str | None] = [
-        detect_lang(part, default=default, start=_text_start(part) if strip else 0)
-        if _LETTER.search(part)
-        else None
-        for part in parts
+        detect_lang(part, default=default) if _LETTER.search(part) else None for part in parts
     ]
     known = [code for code in detected if code]
     fallback = known[0] if known else default
@@ -144,15 +172,6 @@ def _detect_all(parts: list[str], default: str, *, strip: bool = False) -> list[
     for code in detected:
         result.append(code or (result[-1] if result else fallback))
     return result
-
-
-_NOT_LINE_BREAK = re.compile(r"[^\n]")
-
-
-def _text_start(part: str) -> int:
-    """Where `part.strip("\n")` starts (without copying it)."""
-    found = _NOT_LINE_BREAK.search(part)
-    return found.start() if found else 0
 
 
 def _merge(parts: list[str], langs: list[str]) -> list[Section]:

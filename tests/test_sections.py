@@ -15,6 +15,7 @@ from feedkit.sections import (
     _label_set,
     _raw_parts,
     find_source_link,
+    section_langs,
     split_sections,
     strip_headline,
 )
@@ -149,3 +150,28 @@ def _drop_by_lines(text: str, wanted: frozenset[str]) -> str:
 def test_dropping_link_lines_keeps_every_other_line(text: str) -> None:
     wanted = _label_set(("原文链接", "Source Link"))
     assert _drop_link_lines(text, wanted) == _drop_by_lines(text, wanted)
+
+
+_LONG_PIECES = (
+    "中文正文，市场和投资者。",
+    "English body about markets. ",
+    "[原文链接](https://ft.com/a)",
+    "日本語のテキストです。",
+    "12345 67890 ",
+    "   ",
+    "\n",
+    "\n\n",
+    "\n---\n",
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_LONG_PIECES), st.integers(1, 300)), min_size=1, max_size=12
+    ).map(lambda pieces: "".join(text * times for text, times in pieces))
+)
+def test_the_languages_of_a_scan_are_those_of_the_sections(body: str) -> None:
+    """A scan reads only the start of long parts (section_langs): it finds the languages that
+    splitting the whole body finds."""
+    labels = ("原文链接",)
+    assert section_langs(body, labels) == [s.lang for s in split_sections(body, labels)]
