@@ -210,7 +210,7 @@ class _Reader:
         )
         if not langs:
             raise self.fail("no text in the body (only links or separators)", None)
-        group = c["group_id"]
+        group = "" if c["group_id"] == urn_uuid5(c["key"]) else c["group_id"]  # (see Scanned)
         scanned = tuple(
             Scanned(
                 c["key"],

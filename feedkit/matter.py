@@ -102,11 +102,10 @@ _ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0
 def clean_utf8(data: bytes) -> bool:
     """Whether valid UTF-8 `data` holds no character XML forbids: no C0 control but tab, LF
     and CR, and no U+FFFE or U+FFFF (valid UTF-8 cannot hold a surrogate)."""
-    return (
-        not data.translate(None, _ALLOWED_BYTES)
-        and b"\xef\xbf\xbe" not in data
-        and b"\xef\xbf\xbf" not in data
-    )
+    if data.translate(None, _ALLOWED_BYTES):
+        return False
+    # U+FFxx is rare (U+FFE5 ￥ is its commonest): one search, two only when one is there
+    return b"\xef\xbf" not in data or (b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data)
 
 
 def split_matter(text: str) -> Matter:

@@ -78,7 +78,7 @@ class Scanned(NamedTuple):
     lang: str
     published: datetime
     updated: datetime
-    group_id: str  # the article's id; each language version's id derives from it
+    group: str  # the article's id when the file names it; "" when it derives from the key
     link: str
     authors: tuple[str, ...]
     tags: tuple[str, ...]
@@ -88,9 +88,15 @@ class Scanned(NamedTuple):
     origin: str
 
     @property
+    def group_id(self) -> str:
+        """The article's id (the combined feed's entry id), as `articles` gives it.  Ids are
+        made when asked for: a scan needs only those that ties in dates and duplicates compare,
+        and those of the few entries published."""
+        return self.group or urn_uuid5(self.key)
+
+    @property
     def id(self) -> str:
-        """The language version's id (as `articles` gives it), made when it is asked for: a
-        scan needs only the few that ties in dates and duplicates compare, and the published."""
+        """The language version's id, as `articles` gives it."""
         return urn_uuid5(f"{self.group_id}#{self.lang}")
 
     def entry(self) -> Entry:

@@ -16,7 +16,6 @@ from datetime import tzinfo
 
 from feedkit import fields
 from feedkit.dates import parse_date
-from feedkit.ids import urn_uuid5
 from feedkit.matter import clean_utf8
 from feedkit.model import ArticleOptions, Scanned
 from feedkit.quickyaml import flat_front_matter
@@ -79,7 +78,6 @@ def quick_scan(
     image = fields.image(front, link, warnings)
     if warnings:
         return None
-    group = urn_uuid5(canonical)
     return (
         tuple(
             Scanned(
@@ -87,7 +85,7 @@ def quick_scan(
                 lang,
                 published,
                 updated,
-                group,
+                "",  # the article's id derives from the key
                 link,
                 authors,
                 tags,

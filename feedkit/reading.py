@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import Any
 
 from feedkit.articles import parse_article, read_article, scan_article
 from feedkit.discover import (
@@ -37,12 +38,28 @@ class Collected:
     drafts: int = 0
     undated: list[str] = field(default_factory=list)  # ids of entries dated by file mtime
 
+    def __reduce__(self) -> tuple[Callable[..., Collected], tuple[object, ...]]:
+        # From a worker process: scanned entries as plain tuples pickle three times faster
+        rows = [tuple(item) for item in self.scanned]
+        return _collected, (self.entries, rows, self.problems, self.drafts, self.undated)
+
     def extend(self, other: Collected) -> None:
         self.entries.extend(other.entries)
         self.scanned.extend(other.scanned)
         self.problems.extend(other.problems)
         self.drafts += other.drafts
         self.undated.extend(other.undated)
+
+
+def _collected(
+    entries: list[Entry],
+    rows: list[tuple[Any, ...]],
+    problems: list[Problem],
+    drafts: int,
+    undated: list[str],
+) -> Collected:
+    scanned = list(map(Scanned._make, rows))
+    return Collected(entries, scanned, problems, drafts, undated)
 
 
 def collect_articles(
