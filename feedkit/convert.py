@@ -113,7 +113,11 @@ def convert(
 
 
 def _load_renderers() -> None:
-    """Import what renders the feeds (feedgen and lxml: ~70 ms) while workers scan files."""
+    """Import what reads in full, renders and writes the feeds (feedgen and lxml: ~70 ms;
+    difflib, tempfile) while workers scan files."""
+    import difflib  # noqa: F401, PLC0415
+    import tempfile  # noqa: F401, PLC0415
+
     import feedkit.documents  # noqa: F401, PLC0415
 
 

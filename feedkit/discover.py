@@ -30,17 +30,20 @@ def is_ignored_name(name: str) -> bool:
 
 
 def is_article_name(name: str) -> bool:
-    # (no leading dot past is_ignored_name, so the suffix is what follows the last dot)
-    return not is_ignored_name(name) and name[name.rfind(".") :].lower() in ARTICLE_SUFFIXES
+    # is_ignored_name, but for endings no article suffix has: a name that ends in .md,
+    # .markdown or .txt is ignored only for its first character (10,000 files a pass)
+    return name[name.rfind(".") :].lower() in ARTICLE_SUFFIXES and name[0] not in ".~#"
 
 
 class Listed(NamedTuple):
-    """An article file as listed, not yet looked at: `stat_listed` makes it a FoundFile.  (A
-    tuple, and no stat: listing 10,000 files is then a few milliseconds, and the stats are
-    made by whoever reads the files — on every core, in `convert`.)"""
+    """An article file as listed: a tuple, cheaper than a FoundFile by far.  Without
+    `list_articles(stat=True)` nothing but its name is known (size and mtime are -1), and the
+    stats are made by whoever reads the files — on every core, in `convert`."""
 
     rel: str  # POSIX path relative to the source folder
     path: str  # as `str(Path)` writes it
+    size: int = -1
+    mtime_ns: int = -1
 
 
 def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
@@ -49,29 +52,27 @@ def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
     Returns the files and a list of (path, reason) for what could not be listed. Symbolic links
     are followed, but a folder already visited (a link loop) is not entered twice.
     """
-    listed, problems = list_articles(root)
-    found: list[FoundFile] = []
-    for item in listed:
-        try:
-            found.append(stat_listed(item))
-        except OSError as exc:
-            problems.append((Path(item.path), listed_reason(item, exc)))
-    return found, problems
+    listed, problems = list_articles(root, stat=True)
+    return [
+        FoundFile(path=Path(item.path), rel=item.rel, size=item.size, mtime_ns=item.mtime_ns)
+        for item in listed
+    ], problems
 
 
-def list_articles(root: Path) -> tuple[list[Listed], list[tuple[Path, str]]]:
-    """`find_articles` without a stat of each file (links aside): what is there, by path."""
+def list_articles(root: Path, *, stat: bool = False) -> tuple[list[Listed], list[tuple[Path, str]]]:
+    """`find_articles` as Listed tuples: with `stat`, each with its size and modification
+    time (a file that cannot be looked at is a problem); without, links aside, no stat at all."""
     problems: list[tuple[Path, str]] = []
     try:
         st = root.stat()
     except OSError as exc:
         return [], [(root, _os_reason(exc))]
     if not os.path.isdir(root):
-        return [Listed(root.name, str(root))], []
+        return [Listed(root.name, str(root), st.st_size, st.st_mtime_ns)], []
     seen = {(st.st_dev, st.st_ino)}
     linked: list[tuple[Path, str]] = []  # folders reached through a link: walked last
     listed: list[Listed] = []
-    _walk(root, "", seen, problems, linked, listed)
+    _walk(root, "", seen, problems, linked, listed, stat)
     while linked:
         folder, prefix = linked.pop(0)
         try:
@@ -81,7 +82,7 @@ def list_articles(root: Path) -> tuple[list[Listed], list[tuple[Path, str]]]:
             continue
         if (lst.st_dev, lst.st_ino) not in seen:  # not a loop, nor a folder already walked
             seen.add((lst.st_dev, lst.st_ino))
-            _walk(folder, prefix, seen, problems, linked, listed)
+            _walk(folder, prefix, seen, problems, linked, listed, stat)
     listed.sort()
     return listed, problems
 
@@ -111,10 +112,12 @@ def _walk(
     problems: list[tuple[Path, str]],
     linked: list[tuple[Path, str]],
     listed: list[Listed],
+    stat: bool,
 ) -> None:
     """List the article files under `folder`, following no links to folders: those go to
     `linked`, so a file reachable both ways is named by its real path, whatever the names sort
-    like.  Only links are looked at (a stat); for the rest, what the folder says is enough."""
+    like.  Without `stat` only links are looked at; for the rest, what the folder says is
+    enough."""
     here = str(folder / "_")[:-1]  # what str(folder / name) puts before the name
     others: list[os.DirEntry[str]] = []  # folders and links: walked in name order
     try:
@@ -124,7 +127,12 @@ def _walk(
                 try:
                     if item.is_file(follow_symlinks=False):  # (what the folder says: no stat)
                         if is_article_name(name):
-                            listed.append(Listed(prefix + name, here + name))
+                            if stat:
+                                st = item.stat(follow_symlinks=False)
+                                size, mtime_ns = st.st_size, st.st_mtime_ns
+                            else:
+                                size = mtime_ns = -1
+                            listed.append(Listed(prefix + name, here + name, size, mtime_ns))
                     elif not is_ignored_name(name):
                         others.append(item)
                 except OSError as exc:
@@ -142,13 +150,13 @@ def _walk(
                     continue
                 if not is_article_name(name):
                     continue
-                item.stat()  # a dangling link is reported here, as it was found
+                st = item.stat()  # a dangling link is reported here, as it was found
                 if item.is_file():
-                    listed.append(Listed(prefix + name, here + name))
+                    listed.append(Listed(prefix + name, here + name, st.st_size, st.st_mtime_ns))
             elif item.is_dir(follow_symlinks=False):
                 st = item.stat(follow_symlinks=False)
                 seen.add((st.st_dev, st.st_ino))
-                _walk(folder / name, f"{prefix}{name}/", seen, problems, linked, listed)
+                _walk(folder / name, f"{prefix}{name}/", seen, problems, linked, listed, stat)
         except OSError as exc:
             problems.append((folder / name, _item_reason(item, exc)))
 

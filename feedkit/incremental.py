@@ -29,14 +29,13 @@ content stayed the same.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from feedkit.articles import UNDATED_WARNING, ArticleFile, parse_article, read_article
-from feedkit.discover import FoundFile, list_articles, listed_reason
+from feedkit.discover import FoundFile, list_articles
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry, Problem
 from feedkit.remote import content_hash
@@ -359,16 +358,11 @@ def _stat_listed(
     """`find_articles`, but for a file whose size and modification time are as recorded,
     only its path in the folder: an idle pass over 10,000 files is then a listing and a stat
     per file, without a Path or a FoundFile for each."""
-    listed, unlisted = list_articles(root)
+    listed, unlisted = list_articles(root, stat=True)
     found: list[FoundFile | str] = []
     for item in listed:
-        try:
-            st = os.stat(item.path)
-        except OSError as exc:
-            unlisted.append((Path(item.path), listed_reason(item, exc)))
-            continue
         record = records.get(item.rel)
-        size, mtime_ns = st.st_size, st.st_mtime_ns
+        size, mtime_ns = item.size, item.mtime_ns
         if record is not None and record.size == size and record.mtime_ns == mtime_ns:
             found.append(item.rel)
         else:

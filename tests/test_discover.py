@@ -8,9 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedkit import discover
-from feedkit.discover import find_articles, is_article_name
+from feedkit.discover import ARTICLE_SUFFIXES, find_articles, is_article_name, is_ignored_name
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -238,3 +240,9 @@ def test_folder_that_cannot_be_listed_is_a_problem(
     found, problems = find_articles(tmp_path)
     assert [f.rel for f in found] == ["ok.md", "zzz/later.md"]
     assert problems == [(locked, "permission denied")]
+
+
+@given(st.text(alphabet=st.sampled_from(list(".~#mdtxMDTbakswpori4913a")), min_size=1, max_size=12))
+def test_an_article_name_is_a_suffix_that_is_not_ignored(name: str) -> None:
+    suffix = os.path.splitext(name)[1].lower()
+    assert is_article_name(name) == (not is_ignored_name(name) and suffix in ARTICLE_SUFFIXES)
