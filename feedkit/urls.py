@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from encodings import idna
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -50,6 +50,22 @@ class UrlRules:
     tracking: tuple[str, ...] = _DEFAULT_TRACKING
     # "www.example.org" and "example.org" are the same site (the canonical form drops "www.").
     www_equal: bool = True
+    # computed once: canonical_url's cache hashes the rules on every call
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.tracking, self.www_equal)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[object, tuple[tuple[str, ...], bool]]:
+        # rebuilt, not copied: another process hashes strings with another seed
+        return _url_rules, (self.tracking, self.www_equal)
+
+
+def _url_rules(tracking: tuple[str, ...], www_equal: bool) -> UrlRules:
+    return UrlRules(tracking=tracking, www_equal=www_equal)
 
 
 DEFAULT_RULES = UrlRules()
