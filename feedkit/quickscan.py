@@ -1,13 +1,14 @@
-"""The scan of the commonest article file, in one pass over its bytes (pure).
+"""The scan of the commonest article file, in one pass over its text (pure).
 
 `convert` scans every file of a folder, and 10,000 of them must take a fraction of a second
-(SPEC 7), so the file everybody writes gets a path of its own: UTF-8 without BOM or CR, front
-matter of plain `key: value` lines (quickyaml's flattest kind), a date, a source link, and
-nothing to warn about.  `quick_scan` reads such a file into its scanned entries with as little
-Python as it takes, through the same field readers, URL, date, id and section functions as
-`articles.scan_article`; for any other file it answers None and the caller scans it the long way,
-which then reports what there is to report.  `articles.scan_article` tries it first, so every
-test of a scan against a full read (tests/test_articles.py, tests/test_fuzz.py) tests it too.
+(SPEC 7), so the file everybody writes gets a path of its own: UTF-8 (a BOM and CR LF are
+fine), front matter that quickyaml reads without PyYAML (plain or simply quoted values, block
+or flow lists), a date, a source link, and nothing to warn about.  `quick_scan` reads such a
+file into its scanned entries with as little Python as it takes, through the same field
+readers, URL, date, id and section functions as `articles.scan_article`; for any other file it
+answers None and the caller scans it the long way, which then reports what there is to report.
+`articles.scan_article` tries it first, so every test of a scan against a full read
+(tests/test_articles.py, tests/test_fuzz.py) tests it too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from feedkit import fields
 from feedkit.dates import parse_date
 from feedkit.matter import clean_utf8
 from feedkit.model import ArticleOptions, Scanned
-from feedkit.quickyaml import flat_front_matter
+from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
 from feedkit.urls import UrlRules, canonical_url
 
@@ -37,21 +38,18 @@ def quick_scan(
 ) -> tuple[Scanned, ...] | None:
     """The scanned entries of a file of the commonest kind (see the module docstring); None for
     any other file.  `origin` is the file's path as messages show it."""
-    if (
-        not data.startswith(b"---\n")
-        or b"\r" in data
-        or len(data) > options.max_file_size
-        or not clean_utf8(data)
-    ):
+    if len(data) > options.max_file_size or not clean_utf8(data):
         return None
-    try:
-        text = data.decode()
+    try:  # as matter.decode does it: a BOM or two dropped, CR LF and CR made LF
+        text = data.decode("utf-8-sig").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be one
-    if end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
+    if not text.startswith("---\n") or end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
         return None
-    front = flat_front_matter(text[4 : end + 1])
+    front = quick_front_matter(text[4 : end + 1])
     if front is None or "draft" in front or "id" in front:
         return None
     body = text[end + 5 :]
