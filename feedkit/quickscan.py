@@ -50,12 +50,12 @@ def quick_scan(
     if not text.startswith("---\n") or end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
         return None
     front = quick_front_matter(text[4 : end + 1])
-    if front is None or "draft" in front or "id" in front:
+    if front is None or fields.truthy(front.get("draft")) or "id" in front:
         return None
     body = text[end + 5 :]
     date = front.get("date")
-    if type(date) is not str or list in {type(front.get(k)) for k in _TEXT_FIELDS}:
-        return None  # undated (a warning), or a list for a title (an error)
+    if type(date) is not str or {list, bool} & {type(front.get(k)) for k in _TEXT_FIELDS}:
+        return None  # undated (a warning), or no text for a title (an error)
     try:
         published = updated = parse_date(date, tz=tz)
         value = front.get("updated")

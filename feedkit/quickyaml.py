@@ -5,8 +5,9 @@ Most front matter is flat: `key: value` lines, lists written as `- item` lines o
 simply quoted strings.  This reader handles exactly that and answers None for anything else —
 comments, block scalars, anchors, nested mappings, escapes, anything YAML would read as other than
 text — so the caller falls back to the real YAML loader, which then gives the same result or the
-same error it always did.  Scalars come back as text (or None for an empty value); feedkit's
-field readers accept text for every field (dates, booleans, numbers as titles).
+same error it always did.  Scalars come back as text (or None for an empty value), but for
+YAML's boolean words (`draft: false`), which come back as the booleans YAML makes of them;
+feedkit's field readers accept text for every field (dates, booleans, numbers as titles).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ _SPECIAL_WORD = frozenset(
     for word in ("true", "false", "yes", "no", "on", "off", "null", "y", "n")
     for case in (str.lower, str.title, str.upper)
 ) | {"~"}
+# What PyYAML's bool resolver reads as a boolean (y and n are not among them: left to YAML).
+_BOOLS = {word: True for word in ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")}
+_BOOLS |= {
+    word: False for word in ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
+}
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
@@ -80,23 +86,33 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     if len(lines) != raw.count("\n") + 1:
         return None  # a line of another kind
     result: dict[str, object] = {}
-    items: list[str] | None = None  # the list of the last "key:" line
+    items: list[object] | None = None  # the list of the last "key:" line
     for key, text, stamp, item in lines:
         if item:
-            if items is None or ": " in item or item in _SPECIAL_WORD:
+            if items is None or ": " in item:
                 return None
-            items.append(item)
+            if item in _SPECIAL_WORD:
+                if item not in _BOOLS:
+                    return None
+                items.append(_BOOLS[item])
+            else:
+                items.append(item)
         elif key:
-            if key in result or ": " in text or text in _SPECIAL_WORD:
+            if key in result or ": " in text:
                 return None
+            value: object = text
+            if text in _SPECIAL_WORD:
+                if text not in _BOOLS:
+                    return None
+                value = _BOOLS[text]
             if stamp:
                 found = _YAML_TIMESTAMP.fullmatch(stamp)
                 if found is not None and not _possible(found):
                     return None
             items = None if text or stamp else []
-            result[key] = text or stamp or items
-    for key, value in result.items():
-        if value == []:
+            result[key] = value if text else stamp or items
+    for key, found_value in result.items():
+        if found_value == []:
             result[key] = None  # "key:" and no items: YAML reads null
     return result
 
@@ -162,8 +178,9 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
     return result
 
 
-def _scalar(text: str) -> str | None:
-    """A plain or simply quoted scalar as text; None when only YAML can say what it is."""
+def _scalar(text: str) -> str | bool | None:
+    """A plain or simply quoted scalar as text (a boolean word as a boolean); None when only
+    YAML can say what it is."""
     if not text:
         return None
     first = text[0]
@@ -171,7 +188,9 @@ def _scalar(text: str) -> str | None:
         # The common case: a letter first, so no YAML indicator, number or date
         if ": " in text or " #" in text or "\t" in text or text[-1] == ":":
             return None
-        return None if text in _SPECIAL_WORD else text
+        if text in _SPECIAL_WORD:
+            return _BOOLS.get(text)
+        return text
     if first == '"':
         inner = text[1:-1]
         if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
@@ -188,7 +207,9 @@ def _scalar(text: str) -> str | None:
         return None
     if _NUMBERISH.match(text) and not _NOT_NUMBER.search(text):
         if not _DATEISH.match(text):
-            return None  # numbers (and things like "1e3", "0x1F") are YAML's to read
+            # numbers (and things like "1e3", "0x1F") are YAML's to read; no number holds a
+            # space, and a timestamp only after its date: "3 things" is text
+            return text if " " in text.strip() else None
         stamp = _YAML_TIMESTAMP.fullmatch(text)
         if stamp is not None and not _possible(stamp):
             return None  # YAML reports the impossible date, with its line
@@ -210,7 +231,7 @@ def _possible(stamp: re.Match[str]) -> bool:
     return True
 
 
-def _flow_list(text: str) -> list[str] | None:
+def _flow_list(text: str) -> list[str | bool] | None:
     """`[a, b, c]` of plain scalars."""
     if not text.endswith("]") or any(ch in text[1:-1] for ch in "[]{}\"'#&*!|>"):
         return None

@@ -43,7 +43,10 @@ def test_the_seed_takes_the_quick_way_to_the_same_entries(seed_bytes: bytes) -> 
 
 # Front matter values of the kinds real files hold: (usual ones, odd or wrong ones).
 _FRONT = {
-    "title": (["标题", "2024年大选", "Title: sub", "x", '"Quoted: yes"', "'it''s'"], ["- [a]", ""]),
+    "title": (
+        ["标题", "2024年大选", "Title: sub", "x", '"Quoted: yes"', "'it''s'"],
+        ["- [a]", "", "yes"],
+    ),
     "date": (
         ["2024-06-11T21:38:09.733Z", "2024-06-11", "Tue, 11 Jun 2024 21:38:09"],
         ["2024-13-01", ""],
@@ -61,7 +64,7 @@ _FRONT = {
     "link": (["https://ft.com/content/x"], ["javascript:alert(1)", "/relative", ""]),
     "url": (["http://www.FT.com/content/x/"], [""]),
     "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", ""]),
-    "draft": (["no"], ["true"]),
+    "draft": (["no", "false", "False"], ["true", "yes"]),
     "id": (["tag:ft.com,2024:1"], [""]),
     "other": (["anything"], [""]),
 }

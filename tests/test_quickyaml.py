@@ -19,7 +19,7 @@ def as_yaml_reads(value: object) -> object:
         return [as_yaml_reads(v) for v in value]
     if isinstance(value, datetime | date):
         return parse_date(value)
-    return value if value is None else str(value)
+    return value if value is None or isinstance(value, bool) else str(value)
 
 
 def as_quick_reads(value: object) -> object:
@@ -47,6 +47,10 @@ def as_quick_reads(value: object) -> object:
         ("date: 2024-06-11T21:38:09.733Z\n", {"date": "2024-06-11T21:38:09.733Z"}),
         ("date: Tue, 11 Jun 2024 21:38:09 +0000\n", {"date": "Tue, 11 Jun 2024 21:38:09 +0000"}),
         ("title: 中文标题：副标题\n", {"title": "中文标题：副标题"}),
+        ("draft: false\n", {"draft": False}),
+        ("draft: True\n", {"draft": True}),
+        ("tags:\n- on\n", {"tags": [True]}),
+        ("title: 3 things\n", {"title": "3 things"}),
     ],
     ids=[
         "plain",
@@ -60,6 +64,10 @@ def as_quick_reads(value: object) -> object:
         "iso-date",
         "rfc2822",
         "full-width-colon",
+        "false",
+        "true",
+        "on-in-a-list",
+        "digits-then-words",
     ],
 )
 def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
@@ -69,9 +77,9 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "draft: true\n",
+        "draft: y\n",
         "title: 2024\n",
-        "title: yes\n",
+        "title: null\n",
         "a: b: c\n",
         "title: x # note\n",
         "# comment\ntitle: x\n",
@@ -87,9 +95,9 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "t: x\n  continued\n",
     ],
     ids=[
-        "bool",
+        "y",
         "int",
-        "yes",
+        "null",
         "colon-space",
         "comment",
         "comment-line",
@@ -109,7 +117,11 @@ def test_anything_else_is_left_to_yaml(raw: str) -> None:
     assert quick_front_matter(raw) is None
 
 
-words = st.text(alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年")), min_size=1, max_size=12)
+words = st.text(
+    alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年")), min_size=1, max_size=12
+) | (
+    st.sampled_from(["yes", "No", "TRUE", "false", "on", "Off", "y", "n", "null", "~", "3 things"])
+)
 
 
 @given(
