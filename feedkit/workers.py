@@ -8,7 +8,8 @@ Nothing is lost when a worker fails: the chunks it does not report are done in t
 
 Forking a process that runs other threads can copy a lock some thread holds; with other threads
 running (the daemon's scheduler), everything is done in this process.  The multiprocessing
-module is not used: it costs 15 ms to import and more to start, on a path meant to take 0.3 s.
+module is not used: it costs 15 ms to import and more to start its pool, on a path where
+`convert` of 10,000 files takes about a second in all.
 """
 
 from __future__ import annotations
