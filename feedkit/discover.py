@@ -59,9 +59,12 @@ def find_articles(root: Path) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
     ], problems
 
 
-def list_articles(root: Path, *, stat: bool = False) -> tuple[list[Listed], list[tuple[Path, str]]]:
+def list_articles(
+    root: Path, *, stat: bool = False, ordered: bool = True
+) -> tuple[list[Listed], list[tuple[Path, str]]]:
     """`find_articles` as Listed tuples: with `stat`, each with its size and modification
-    time (a file that cannot be looked at is a problem); without, links aside, no stat at all."""
+    time (a file that cannot be looked at is a problem); without, links aside, no stat at all.
+    Not `ordered`: in no particular order (a caller that only compares saves the sort)."""
     problems: list[tuple[Path, str]] = []
     try:
         st = root.stat()
@@ -83,7 +86,8 @@ def list_articles(root: Path, *, stat: bool = False) -> tuple[list[Listed], list
         if (lst.st_dev, lst.st_ino) not in seen:  # not a loop, nor a folder already walked
             seen.add((lst.st_dev, lst.st_ino))
             _walk(folder, prefix, seen, problems, linked, listed, stat)
-    listed.sort()
+    if ordered:
+        listed.sort()
     return listed, problems
 
 

@@ -358,18 +358,20 @@ def _stat_listed(
     """`find_articles`, but for a file whose size and modification time are as recorded,
     only its path in the folder: an idle pass over 10,000 files is then a listing and a stat
     per file, without a Path or a FoundFile for each."""
-    listed, unlisted = list_articles(root, stat=True)
-    found: list[FoundFile | str] = []
+    listed, unlisted = list_articles(root, stat=True, ordered=False)
+    unchanged: list[FoundFile | str] = []
+    changed: list[FoundFile] = []
     for item in listed:
         record = records.get(item.rel)
         size, mtime_ns = item.size, item.mtime_ns
         if record is not None and record.size == size and record.mtime_ns == mtime_ns:
-            found.append(item.rel)
+            unchanged.append(item.rel)
         else:
-            found.append(
+            changed.append(
                 FoundFile(path=Path(item.path), rel=item.rel, size=size, mtime_ns=mtime_ns)
             )
-    return found, unlisted
+    changed.sort(key=lambda found: found.rel)  # read in path order: the same every run
+    return unchanged + changed, unlisted
 
 
 def _gone(
