@@ -1,7 +1,5 @@
 """`python -m feedkit` runs the command-line interface."""
 
-import sys
+from feedkit.cli import entry
 
-from feedkit.cli import main
-
-sys.exit(main())
+entry()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import logging
+import os
 import signal
 import sys
 import threading
@@ -279,6 +280,26 @@ def report_problems(problems: Sequence[Problem], quiet: int) -> None:
             print(f"feedkit: error: {_one_line(str(problem))}", file=sys.stderr)
         elif quiet <= 0:
             print(f"feedkit: warning: {_one_line(str(problem))}", file=sys.stderr)
+
+
+def entry() -> None:
+    """The `feedkit` command: `main`, then out without tearing the interpreter down.
+
+    Freeing every object a large run made takes 30-50 ms after the work is done.  Once the
+    output is flushed and no other thread runs, there is nothing left to wait for, so the
+    process leaves at once; under coverage (the test suite's subprocesses) it exits normally,
+    so that coverage can save what it measured.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `feedkit convert … | head`: the reader left, nothing is lost
+        code = code or EXIT_PROBLEMS
+    logging.shutdown()
+    if threading.active_count() == 1 and "coverage" not in sys.modules:
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
