@@ -20,7 +20,7 @@ from feedkit.discover import FoundFile
 from feedkit.errors import ArticleError
 from feedkit.ids import urn_uuid5
 from feedkit.lang import detect_lang
-from feedkit.matter import Matter, MatterError, decode, split_matter
+from feedkit.matter import Matter, MatterError, decode, is_utf8, split_matter
 from feedkit.model import ArticleOptions, Entry, Scanned
 from feedkit.quickscan import quick_scan
 from feedkit.sections import (
@@ -125,7 +125,7 @@ def scan_article(
     keys, languages, dates, links — without titles, summaries or bodies.  `convert` scans every
     file and reads in full only the files whose entries it publishes.  The same errors and
     warnings as `parse_article`."""
-    if _is_utf8(options.encoding):
+    if is_utf8(options.encoding):
         quick = quick_scan(
             article.data,
             str(article.path),
@@ -138,10 +138,6 @@ def scan_article(
         if quick is not None:
             return ParsedArticle(scanned=quick)
     return _reader(article, options, rules, tz).scan()
-
-
-def _is_utf8(encoding: str) -> bool:
-    return encoding.replace("_", "-").lower() in ("utf-8", "utf8")
 
 
 def _reader(article: ArticleFile, options: ArticleOptions, rules: UrlRules, tz: tzinfo) -> _Reader:

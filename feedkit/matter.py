@@ -60,9 +60,12 @@ class Matter:
 def decode(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes of an article to clean text: BOM dropped, LF line ends, forbidden controls removed."""
     codec, wide = _codec(encoding)
-    clean = codec == "utf-8-sig" and clean_utf8(data)  # settled in C: no NUL, nothing forbidden
+    if codec == "utf-8-sig":
+        text = decode_clean_utf8(data)
+        if text is not None:
+            return text  # the common case, settled in C
     head = data[:8192]
-    if not clean and not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
+    if not wide and head.count(0) > max(8, len(head) * _BINARY_SHARE):
         raise MatterError("binary file, not text")  # (UTF-16/32 text is full of NUL bytes)
     try:
         text = data.decode(codec)
@@ -73,11 +76,7 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
             "set the source's encoding (--encoding) if the file uses another one",
             line=line,
         ) from exc
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if clean:
-        return text  # the common case: nothing XML forbids is in there
+    text = _lf(text.removeprefix("\ufeff"))
     sample = text[:8192]
     forbidden = len(XML_FORBIDDEN.findall(sample))
     if forbidden > max(8, len(sample) * _BINARY_SHARE):
@@ -85,6 +84,27 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     if forbidden or XML_FORBIDDEN.search(text, 8192):
         text = XML_FORBIDDEN.sub("", text)
     return text
+
+
+def decode_clean_utf8(data: bytes) -> str | None:
+    """`decode` of UTF-8 holding nothing XML forbids (most files): a BOM dropped (or two), CR LF
+    and CR made LF; None for any other bytes."""
+    if not clean_utf8(data):
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return _lf(text.removeprefix("\ufeff"))
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether an `encoding` setting names UTF-8 (what `decode_clean_utf8` reads)."""
+    return _codec(encoding)[0] == "utf-8-sig"
 
 
 @lru_cache(maxsize=8)

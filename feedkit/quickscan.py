@@ -17,7 +17,7 @@ from datetime import tzinfo
 
 from feedkit import fields
 from feedkit.dates import parse_date
-from feedkit.matter import clean_utf8
+from feedkit.matter import decode_clean_utf8
 from feedkit.model import ArticleOptions, Scanned
 from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
@@ -38,14 +38,9 @@ def quick_scan(
 ) -> tuple[Scanned, ...] | None:
     """The scanned entries of a file of the commonest kind (see the module docstring); None for
     any other file.  `origin` is the file's path as messages show it."""
-    if len(data) > options.max_file_size or not clean_utf8(data):
+    text = decode_clean_utf8(data) if len(data) <= options.max_file_size else None
+    if text is None:
         return None
-    try:  # as matter.decode does it: a BOM or two dropped, CR LF and CR made LF
-        text = data.decode("utf-8-sig").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        return None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be one
     if not text.startswith("---\n") or end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
         return None

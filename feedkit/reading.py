@@ -18,6 +18,7 @@ from feedkit.discover import (
     stat_listed,
 )
 from feedkit.errors import ArticleError
+from feedkit.matter import is_utf8
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.quickscan import quick_scan
 from feedkit.urls import DEFAULT_RULES, UrlRules
@@ -120,7 +121,7 @@ class _Job:
 
     @property
     def quick(self) -> bool:
-        return self.options.encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+        return is_utf8(self.options.encoding)
 
     def quick_scan(self, listed: Listed) -> tuple[Scanned, ...] | None:
         """`quickscan.quick_scan` of a small file, read without a stat; None to take the long
