@@ -226,6 +226,13 @@ class Store:
                     conn.execute("ROLLBACK")
                 raise
 
+    def _replace_row(self, table: str, values: Sequence[object]) -> None:
+        """Insert one row into `table` ("name (columns)"), replacing the one with its key."""
+        with self._tx() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(values))})", values
+            )
+
     def _rows(self, sql: str, *params: object) -> list[Any]:
         with self._guard() as conn:
             return conn.execute(sql, params).fetchall()
@@ -248,12 +255,7 @@ class Store:
             *(iso_or_none(s.last_fetch), iso_or_none(s.last_success), s.last_error),
             *(s.last_status, s.failures, iso_or_none(s.next_due), s.feed_title),
         )
-        with self._tx() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO sources (feed, source, {_STATE_COLUMNS})"
-                f" VALUES ({', '.join('?' * len(values))})",
-                values,
-            )
+        self._replace_row(f"sources (feed, source, {_STATE_COLUMNS})", values)
 
     def record_failure(self, feed: str, source: str, when: datetime | None, message: str) -> None:
         """Log one failure; only the last FAILURE_LOG_SIZE of each source are kept."""
@@ -480,12 +482,7 @@ class Store:
             *(r.url, r.link, iso(r.checked_at), iso(r.next_check), r.status, r.http_status),
             *(r.dead_count, r.failures, r.etag, r.last_modified, r.meta, r.error),
         )
-        with self._tx() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO links ({_LINK_COLUMNS})"
-                f" VALUES ({', '.join('?' * len(values))})",
-                values,
-            )
+        self._replace_row(f"links ({_LINK_COLUMNS})", values)
 
     def dead_links(self, min_count: int) -> list[LinkRecord]:
         """Links that answered 404/410 at least `min_count` checks in a row, most first."""
