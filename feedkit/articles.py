@@ -120,13 +120,15 @@ def scan_article(
     options: ArticleOptions = ArticleOptions(),
     rules: UrlRules = DEFAULT_RULES,
     tz: tzinfo = UTC,
+    *,
+    quick: bool = True,
 ) -> ParsedArticle:
     """`parse_article`, but for `scanned` entries: what deduplication and planning need — ids,
     keys, languages, dates, links — without titles, summaries or bodies.  `convert` scans every
     file and reads in full only the files whose entries it publishes.  The same errors and
-    warnings as `parse_article`."""
-    if is_utf8(options.encoding):
-        quick = quick_scan(
+    warnings as `parse_article`.  `quick=False`: the caller has tried `quick_scan` already."""
+    if quick and is_utf8(options.encoding):
+        found = quick_scan(
             article.data,
             str(article.path),
             source=article.source,
@@ -135,8 +137,8 @@ def scan_article(
             rules=rules,
             tz=tz,
         )
-        if quick is not None:
-            return ParsedArticle(scanned=quick)
+        if found is not None:
+            return ParsedArticle(scanned=found)
     return _reader(article, options, rules, tz).scan()
 
 

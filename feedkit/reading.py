@@ -172,8 +172,11 @@ class _Job:
             article = read_article(
                 item, source=self.source, priority=self.priority, max_size=options.max_file_size
             )
-            read = parse_article if self.full else scan_article
-            parsed = read(article, options, self.rules, self.tz)
+            if self.full:
+                parsed = parse_article(article, options, self.rules, self.tz)
+            else:  # a small file has been through the quick scan above: not again
+                big = item.size >= _QUICK_SIZE
+                parsed = scan_article(article, options, self.rules, self.tz, quick=big)
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
             result.problems.append(Problem(where=where, message=exc.reason))
