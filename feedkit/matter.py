@@ -89,13 +89,17 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
 def decode_clean_utf8(data: bytes) -> str | None:
     """`decode` of UTF-8 holding nothing XML forbids (most files): a BOM dropped (or two), CR LF
     and CR made LF; None for any other bytes."""
-    if not clean_utf8(data):
+    if data.translate(None, _ALLOWED_BYTES):  # a C0 control XML forbids
         return None
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode()  # (the C decoder; "utf-8-sig" would go through Python code)
     except UnicodeDecodeError:
         return None
-    return _lf(text.removeprefix("\ufeff"))
+    if "\ufffe" in text or "\uffff" in text:  # (on the text: 0xEF 0xBF starts much CJK)
+        return None
+    if text[:1] == "\ufeff":
+        text = text[1:].removeprefix("\ufeff")
+    return _lf(text) if b"\r" in data else text
 
 
 def _lf(text: str) -> str:
@@ -117,15 +121,6 @@ def _codec(encoding: str) -> tuple[str, bool]:
 
 # Every byte but the C0 controls XML forbids (tab, LF and CR are allowed).
 _ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
-
-
-def clean_utf8(data: bytes) -> bool:
-    """Whether valid UTF-8 `data` holds no character XML forbids: no C0 control but tab, LF
-    and CR, and no U+FFFE or U+FFFF (valid UTF-8 cannot hold a surrogate)."""
-    if data.translate(None, _ALLOWED_BYTES):
-        return False
-    # U+FFxx is rare (U+FFE5 ￥ is its commonest): one search, two only when one is there
-    return b"\xef\xbf" not in data or (b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data)
 
 
 def split_matter(text: str) -> Matter:

@@ -24,6 +24,7 @@ from feedkit.sections import section_langs
 from feedkit.urls import UrlRules, canonical_url
 
 _TEXT_FIELDS = ("title", "description", "summary")
+_new = tuple.__new__
 
 
 def quick_scan(
@@ -42,15 +43,17 @@ def quick_scan(
     if text is None:
         return None
     end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be one
-    if not text.startswith("---\n") or end < 0 or "\n---" in text[3:end] or "\n..." in text[3:end]:
+    if end < 0 or text[:4] != "---\n" or text.find("\n---", 3, end) >= 0:
+        return None
+    if text.find("\n...", 3, end) >= 0:  # (another fence YAML knows)
         return None
     front = quick_front_matter(text[4 : end + 1])
-    if front is None or fields.truthy(front.get("draft")) or "id" in front:
+    if front is None or "id" in front or fields.truthy(front.get("draft")):
         return None
-    body = text[end + 5 :]
     date = front.get("date")
     if type(date) is not str or {list, bool} & {type(front.get(k)) for k in _TEXT_FIELDS}:
         return None  # undated (a warning), or no text for a title (an error)
+    body = text[end + 5 :]
     try:
         published = updated = parse_date(date, tz=tz)
         value = front.get("updated")
@@ -71,9 +74,11 @@ def quick_scan(
     image = fields.image(front, link, warnings)
     if warnings:
         return None
-    return (
-        tuple(
-            Scanned(
+    # (tuple.__new__: a NamedTuple's own __new__ is Python code, and this runs for every section)
+    made = tuple(
+        _new(
+            Scanned,
+            (
                 canonical,
                 lang,
                 published,
@@ -86,8 +91,8 @@ def quick_scan(
                 source,
                 priority,
                 origin,
-            )
-            for lang in section_langs(body, options.source_labels, langs=codes)
+            ),
         )
-        or None
-    )  # no text in the body: an error
+        for lang in section_langs(body, options.source_labels, langs=codes)
+    )
+    return made or None  # no text in the body: an error

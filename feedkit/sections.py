@@ -62,6 +62,10 @@ def section_langs(
 ) -> list[str]:
     """The languages of `split_sections(...)`, in order, reading of each part only what its
     language and emptiness need (a scan runs this on every file)."""
+    if not langs and "`" not in body and "~" not in body:  # (no fence: two quick searches)
+        codes = _sampled_langs(body, _label_set(labels), default)
+        if codes is not None:
+            return codes
     if len(langs) == 1 or _fenced(body):
         parts, detected = _parts(body, labels, langs, default)
     else:
@@ -78,6 +82,30 @@ def section_langs(
 
 # A part's first characters, enough for detect_lang's sample after source-link lines go.
 _PREFIX_CHARS = 3 * SAMPLE_CHARS
+# The same for a part's first characters read on the quick way, where a part seldom holds more
+# than one link line
+_QUICK_PREFIX_CHARS = SAMPLE_CHARS + 300
+
+
+def _sampled_langs(body: str, wanted: frozenset[str], default: str) -> list[str] | None:
+    """`section_langs` of a body without code fences or language metadata, each part's language
+    read from its first characters (see `_part_sample`); None when a part gives no letter to
+    read there: such a part, blank or not, is the long way's to place."""
+    codes: list[str] = []
+    for start, stop in _part_bounds(body):
+        if stop - start > _QUICK_PREFIX_CHARS:
+            cut = body.find("\n", start + _QUICK_PREFIX_CHARS, stop)
+            sample = _drop_link_lines(body[start:cut], wanted).lstrip("\n") if cut > 0 else ""
+            if len(sample) < SAMPLE_CHARS:  # too little left of the beginning: the whole part
+                sample = _drop_link_lines(body[start:stop], wanted).strip("\n")
+        else:
+            sample = _drop_link_lines(body[start:stop], wanted).strip("\n")
+        if _LETTER.search(sample, 0, SAMPLE_CHARS) is None:
+            return None
+        code = detect_lang(sample, default=default)
+        if not codes or codes[-1] != code:
+            codes.append(code)
+    return codes
 
 
 def _part_sample(body: str, start: int, stop: int, wanted: frozenset[str]) -> str:

@@ -100,6 +100,9 @@ _PLAIN_URL = re.compile(
 )
 
 
+_PLAIN_MAX = 253  # characters: a URL no longer cannot hold a host name too long for DNS
+
+
 @lru_cache(maxsize=1 << 14)
 def _canonical(url: str, rules: UrlRules) -> str | None:
     """The dedupe key for ``url``: one spelling per page, or None when it is no http(s) URL."""
@@ -135,6 +138,8 @@ _UNSAFE_IN_IRI = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}]+')
 def absolute_http_url(url: str, base: str = "") -> str | None:
     """``url`` resolved against ``base``, when it is an absolute http(s) URL: as written, but for
     characters no IRI may hold (spaces, quotes, angle brackets, controls), percent-encoded."""
+    if not base and len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url):
+        return url  # (most source links: nothing to resolve, nothing to encode)
     try:
         joined = urljoin(base.strip(), url.strip()).strip()
     except ValueError:
