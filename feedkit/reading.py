@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -119,47 +120,35 @@ class _Job:
     tz: tzinfo
     full: bool
 
-    @property
-    def quick(self) -> bool:
-        return is_utf8(self.options.encoding)
-
-    def quick_scan(self, listed: Listed) -> tuple[Scanned, ...] | None:
-        """`quickscan.quick_scan` of a small file, read without a stat; None to take the long
-        way (a file of another kind, a large one, or one that cannot be read as it is)."""
-        path = listed.path
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                data = os.read(fd, _QUICK_SIZE)
-            finally:
-                os.close(fd)
-        except OSError:
-            return None
-        if len(data) >= _QUICK_SIZE:
-            return None
-        return quick_scan(
-            data,
-            path,
+    def read_all(self, items: Sequence[Listed]) -> Collected:
+        result = Collected()
+        if self.full or not is_utf8(self.options.encoding):
+            for item in items:
+                self.read_into(result, item)
+            return result
+        # The quick scan first (see `quickscan.quick_scan`), with what stays the same for every
+        # file looked up once: this loop runs for every file of the folder.
+        scan = partial(
+            quick_scan,
             source=self.source,
             priority=self.priority,
             options=self.options,
             rules=self.rules,
             tz=self.tz,
         )
-
-    def read_all(self, items: Sequence[Listed]) -> Collected:
-        result = Collected()
+        add = result.scanned.extend
         for item in items:
-            self.read_into(result, item)
+            data = _read_small(item.path)
+            scanned = scan(data, item.path) if data is not None else None
+            if scanned is None:
+                self.read_into(result, item, quick_tried=data is not None)
+            else:
+                add(scanned)
         return result
 
-    def read_into(self, result: Collected, listed: Listed) -> None:
-        """Read one file, adding what it gives to `result`."""
-        if not self.full and self.quick:
-            scanned = self.quick_scan(listed)
-            if scanned is not None:
-                result.scanned.extend(scanned)
-                return
+    def read_into(self, result: Collected, listed: Listed, *, quick_tried: bool = False) -> None:
+        """Read one file the long way, adding what it gives to `result`; `quick_tried`: the
+        quick scan has turned down all of it already."""
         options = self.options
         try:
             item = stat_listed(listed)
@@ -174,9 +163,9 @@ class _Job:
             )
             if self.full:
                 parsed = parse_article(article, options, self.rules, self.tz)
-            else:  # a small file has been through the quick scan above: not again
-                big = item.size >= _QUICK_SIZE
-                parsed = scan_article(article, options, self.rules, self.tz, quick=big)
+            else:
+                quick = not quick_tried and is_utf8(options.encoding)
+                parsed = scan_article(article, options, self.rules, self.tz, quick=quick)
         except ArticleError as exc:
             where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
             result.problems.append(Problem(where=where, message=exc.reason))
@@ -190,6 +179,20 @@ class _Job:
         result.drafts += parsed.draft
         if parsed.undated:
             result.undated.extend([e.id for e in parsed.entries] + [s.id for s in parsed.scanned])
+
+
+def _read_small(path: str) -> bytes | None:
+    """A file's bytes, read without a stat, when it is smaller than _QUICK_SIZE; None for a
+    larger file or one that cannot be read as it is (the long way then says why)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.read(fd, _QUICK_SIZE)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    return data if len(data) < _QUICK_SIZE else None
 
 
 def finish_articles(
