@@ -3,8 +3,10 @@
 `map_chunks` forks worker processes that share one work queue with the calling process: a pipe
 filled with chunk numbers, each read taking the next one, so a process that is busier (the
 caller, importing what it needs next while the workers read files) simply takes fewer chunks.
-Each worker sends its results back, pickled, through its own pipe when the queue runs dry.
-Nothing is lost when a worker fails: the chunks it does not report are done in this process.
+Each worker sends each chunk's result, pickled, through its own pipe as soon as it is done, and
+this process takes them in between its own chunks: the pickling and unpickling overlap with the
+work instead of following it.  Nothing is lost when a worker fails: the chunks it does not report
+whole are done in this process.
 
 Forking a process that runs other threads can copy a lock some thread holds; with other threads
 running (the daemon's scheduler), everything is done in this process.  The multiprocessing
@@ -21,7 +23,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -29,6 +31,10 @@ U = TypeVar("U")
 _ID = struct.Struct("<H")  # a chunk number in the queue
 _MAX_CHUNKS = 16_000  # 2 bytes each: the queue must fit in a pipe's buffer (64 KiB on Linux)
 _COUNT = struct.Struct("<q")  # items done, one slot per process, for progress
+_FRAME = struct.Struct("<HQ")  # before each result on a worker's pipe: chunk number, length
+_READ = 1 << 16  # bytes asked for per read of a result pipe: a whole pipe buffer
+# What pickle.loads raises on bytes that are not a pickle (its documentation names the others).
+_GARBAGE = (pickle.UnpicklingError, AttributeError, EOFError, ImportError, IndexError, ValueError)
 
 
 def map_chunks(
@@ -49,7 +55,7 @@ def map_chunks(
     size = max(chunk, -(-len(items) // _MAX_CHUNKS))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     results: dict[int, U] = {}
-    children: list[tuple[int, int]] = []  # (pid, read end of its result pipe)
+    children: list[_Worker] = []
     counts = mmap.mmap(-1, _COUNT.size * max(workers, 1))  # shared with the children
     if workers > 1 and len(chunks) > 1 and threading.active_count() == 1 and _can_fork():
         queue_read, queue_write = os.pipe()
@@ -65,10 +71,11 @@ def map_chunks(
             for index in _Queue(queue_read):
                 results[index] = work(chunks[index])
                 _report(counts, 0, len(chunks[index]), progress, len(items))
+                for child in children:  # without waiting: only what they have sent so far
+                    _receive(child, results, len(chunks))
         finally:
             os.close(queue_read)
-            for pid, result_read in children:
-                results.update(_collect(pid, result_read))  # type: ignore[arg-type]
+            _finish(children, results, len(chunks))
     elif meanwhile is not None:
         meanwhile()
     for index, part in enumerate(chunks):  # everything, when nothing was forked
@@ -84,6 +91,18 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+class _Worker:
+    """A forked worker seen from here: its pid, its result pipe, and what came of it so far."""
+
+    __slots__ = ("broken", "buffer", "fd", "pid")
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd  # -1 once the pipe is read to its end and closed
+        self.buffer = bytearray()  # the start of a frame still on its way
+        self.broken = False  # it sent something that is not a result: the rest is ignored
+
+
 def _fork_worker(
     work: Callable[[Sequence[T]], U],
     chunks: list[Sequence[T]],
@@ -91,8 +110,8 @@ def _fork_worker(
     queue_write: int,
     counts: mmap.mmap,
     slot: int,
-) -> tuple[int, int] | None:
-    """Start one worker; (its pid, the read end of its result pipe), or None if fork failed."""
+) -> _Worker | None:
+    """Start one worker; None if fork failed."""
     result_read, result_write = os.pipe()
     try:
         pid = os.fork()
@@ -102,22 +121,54 @@ def _fork_worker(
         return None
     if pid:
         os.close(result_write)
-        return pid, result_read
-    # The worker: take chunks until the queue is empty, send the results, and leave without
+        os.set_blocking(result_read, False)  # read between chunks here: never wait on it
+        return _Worker(pid, result_read)
+    # The worker: take chunks until the queue is empty, sending each result, and leave without
     # running the parent's exit handlers or flushing its buffers.
     status = 1
     try:
         os.close(queue_write)
         os.close(result_read)
-        done: list[tuple[int, U]] = []
-        for index in _Queue(queue_read):
-            done.append((index, work(chunks[index])))
-            _report(counts, slot, len(chunks[index]), None, 0)
-        with os.fdopen(result_write, "wb") as out:
-            pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+        _serve(work, chunks, queue_read, result_write, counts, slot)
         status = 0
     finally:
         os._exit(status)
+
+
+def _serve(
+    work: Callable[[Sequence[T]], U],
+    chunks: list[Sequence[T]],
+    queue_read: int,
+    out: int,
+    counts: mmap.mmap,
+    slot: int,
+) -> None:
+    """In a worker: do chunks from the queue, sending each result in a frame once it is done.
+
+    While chunks remain the pipe is written without waiting, whatever does not fit kept for
+    later: the parent empties it only between its own chunks, and a worker waiting for that
+    would sit idle.  It waits only at the end, when there is nothing else to do.
+    """
+    os.set_blocking(out, False)
+    pending = bytearray()
+    for index in _Queue(queue_read):
+        data = pickle.dumps(work(chunks[index]), protocol=pickle.HIGHEST_PROTOCOL)
+        pending += _FRAME.pack(index, len(data))
+        pending += data
+        _send(out, pending)
+        _report(counts, slot, len(chunks[index]), None, 0)
+    os.set_blocking(out, True)
+    _send(out, pending)
+
+
+def _send(fd: int, pending: bytearray) -> None:
+    """Write what the pipe takes now (all of it if `fd` blocks), dropping it from `pending`."""
+    while pending:
+        try:
+            written = os.write(fd, pending)
+        except BlockingIOError:
+            return
+        del pending[:written]
 
 
 class _Queue:
@@ -137,18 +188,66 @@ class _Queue:
         return index
 
 
-def _collect(pid: int, result_read: int) -> dict[int, object]:
-    """A worker's results; nothing if it failed (its chunks are then done here)."""
-    with os.fdopen(result_read, "rb") as source:
-        data = source.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return {}
+def _receive(worker: _Worker, results: dict[int, Any], count: int) -> None:
+    """Take in the results `worker` has sent: what is there now, or all, if its pipe blocks."""
+    while worker.fd >= 0:
+        try:
+            data = os.read(worker.fd, _READ)
+        except BlockingIOError:
+            return
+        if not data:  # it is done, or dead: a frame left in the buffer was cut short
+            os.close(worker.fd)
+            worker.fd = -1
+        elif not worker.broken:
+            worker.buffer += data
+            frames, used = _frames(worker.buffer)
+            del worker.buffer[:used]
+            worker.broken = not _unpickle(frames, results, count)
+
+
+def _frames(buffer: bytearray) -> tuple[list[tuple[int, bytearray]], int]:
+    """The whole frames at the start of `buffer` as (chunk number, pickle), and bytes they take."""
+    frames = []
+    start = 0
+    while len(buffer) - start >= _FRAME.size:
+        index, size = _FRAME.unpack_from(buffer, start)
+        end = start + _FRAME.size + size
+        if end > len(buffer):
+            break
+        frames.append((index, buffer[start + _FRAME.size : end]))
+        start = end
+    return frames, start
+
+
+def _unpickle(frames: list[tuple[int, bytearray]], results: dict[int, Any], count: int) -> bool:
+    """Add the results in `frames` to `results`; False at the first that is not one."""
+    for index, data in frames:
+        if index >= count:
+            return False
+        try:
+            results[index] = pickle.loads(data)
+        except _GARBAGE:
+            return False
+    return True
+
+
+def _finish(children: list[_Worker], results: dict[int, Any], count: int) -> None:
+    """Once this process takes no more chunks: the rest of every worker's results, then reap it.
+
+    Waiting here on one pipe while another worker waits to write to its own is safe: no worker
+    needs anything more from this process to finish the queue and leave.
+    """
     try:
-        done = pickle.loads(data)
-    except (pickle.UnpicklingError, EOFError, ValueError):
-        return {}
-    return dict(done)
+        for child in children:
+            if child.fd >= 0:
+                os.set_blocking(child.fd, True)
+            _receive(child, results, count)
+    finally:
+        for child in children:
+            if child.fd >= 0:
+                os.close(child.fd)  # after an error here: a worker still writing stops
+                child.fd = -1
+            os.waitpid(child.pid, 0)
 
 
 def _report(
