@@ -1,5 +1,9 @@
 """`python -m feedkit` runs the command-line interface."""
 
-from feedkit.cli import entry
+import gc
+
+gc.disable()  # while importing too: see `cli.entry`
+
+from feedkit.cli import entry  # noqa: E402
 
 entry()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import gc
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, progress: Progress | None) -> RunReport:
+    import signal  # noqa: PLC0415 - its enums take 1 ms to build, and only serve needs them
+
     from feedkit.daemon import Daemon  # noqa: PLC0415
     from feedkit.serve import make_server, serve  # noqa: PLC0415
 
@@ -289,7 +291,10 @@ def entry() -> None:
     output is flushed and no other thread runs, there is nothing left to wait for, so the
     process leaves at once; under coverage (the test suite's subprocesses) it exits normally,
     so that coverage can save what it measured.
+
+    The cycle collector is off until `main` knows the command (see `_collect_garbage`).
     """
+    gc.disable()
     code = main()
     try:
         sys.stdout.flush()
@@ -302,9 +307,24 @@ def entry() -> None:
     sys.exit(code)
 
 
+def _collect_garbage(command: str) -> None:
+    """Turn the cycle collector back on, except for `convert`.
+
+    `convert` makes few reference cycles and exits when done, but keeps what it imported and
+    every scanned entry alive until then: with 10,000 files the collector ran ~170 times in
+    this process alone (~55 ms, a full pass over every scanned entry among them) and about
+    half as long in each scan worker, which inherits the setting, for no memory returned (the
+    peak is the same, with 100,000 files too).  The other commands run longer (a daemon, a
+    server, a fetch of every source), so they collect as usual.
+    """
+    if command != "convert":
+        gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _collect_garbage(args.command)
     verbosity = args.verbose - args.quiet
     daemon = (args.command == "run" and not args.once) or args.command == "serve"
     # a daemon says one line per feed run by default

@@ -6,6 +6,7 @@ Everything runs `feedkit.cli.main` in-process, but for one subprocess run of `py
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -365,3 +366,19 @@ def test_python_dash_m_feedkit_runs(articles: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(result.stdout.splitlines()) == sorted(str(out / name) for name in WRITTEN)
+
+
+def test_only_convert_runs_without_the_cycle_collector(
+    capsys: pytest.CaptureFixture[str], articles: Path, tmp_path: Path
+) -> None:
+    """The console entry turns the cycle collector off; `main` turns it back on for every command
+    but `convert`, which exits when done (the daemon and the server run for days)."""
+    try:
+        gc.disable()
+        code, _, _ = run(capsys, "convert", articles, "-o", tmp_path / "out")
+        assert code == 0
+        assert not gc.isenabled()
+        run(capsys, "status", "--config", tmp_path / "no-such-folder")
+        assert gc.isenabled()
+    finally:
+        gc.enable()
