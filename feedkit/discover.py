@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+_LOWER_SUFFIXES = tuple(sorted(ARTICLE_SUFFIXES))  # for str.endswith: most names, no copy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,7 +34,9 @@ def is_ignored_name(name: str) -> bool:
 def is_article_name(name: str) -> bool:
     # is_ignored_name, but for endings no article suffix has: a name that ends in .md,
     # .markdown or .txt is ignored only for its first character (10,000 files a pass)
-    return name[name.rfind(".") :].lower() in ARTICLE_SUFFIXES and name[0] not in ".~#"
+    return (
+        name.endswith(_LOWER_SUFFIXES) or name[name.rfind(".") :].lower() in ARTICLE_SUFFIXES
+    ) and name[0] not in ".~#"
 
 
 class Listed(NamedTuple):
@@ -87,8 +91,12 @@ def list_articles(
             seen.add((lst.st_dev, lst.st_ino))
             _walk(folder, prefix, seen, problems, linked, listed, stat)
     if ordered:
-        listed.sort()
+        listed.sort(key=_REL)  # no two share a path: the order of the tuples, three times faster
     return listed, problems
+
+
+_REL = itemgetter(0)
+_new_listed = tuple.__new__  # Listed(...) runs a Python __new__ for its defaults: 10,000 a pass
 
 
 def stat_listed(item: Listed) -> FoundFile:
@@ -124,19 +132,20 @@ def _walk(
     enough."""
     here = str(folder / "_")[:-1]  # what str(folder / name) puts before the name
     others: list[os.DirEntry[str]] = []  # folders and links: walked in name order
+    files: list[str] = []  # names of the plain files, to list without a stat
     try:
         with os.scandir(folder) as listing:
             for item in listing:
                 name = item.name
                 try:
                     if item.is_file(follow_symlinks=False):  # (what the folder says: no stat)
-                        if is_article_name(name):
-                            if stat:
-                                st = item.stat(follow_symlinks=False)
-                                size, mtime_ns = st.st_size, st.st_mtime_ns
-                            else:
-                                size = mtime_ns = -1
-                            listed.append(Listed(prefix + name, here + name, size, mtime_ns))
+                        if not stat:
+                            files.append(name)
+                        elif is_article_name(name):
+                            st = item.stat(follow_symlinks=False)
+                            listed.append(
+                                Listed(prefix + name, here + name, st.st_size, st.st_mtime_ns)
+                            )
                     elif not is_ignored_name(name):
                         others.append(item)
                 except OSError as exc:
@@ -144,6 +153,11 @@ def _walk(
     except OSError as exc:
         problems.append((folder, _os_reason(exc)))
         return
+    listed += [
+        _new_listed(Listed, (prefix + name, here + name, -1, -1))
+        for name in files
+        if is_article_name(name)
+    ]
     others.sort(key=lambda d: d.name)
     for item in others:
         name = item.name
