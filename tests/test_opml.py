@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from hypothesis import given
@@ -11,10 +11,6 @@ from hypothesis import strategies as st
 from feedkit.opml import _rfc822
 
 
-@given(
-    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
-    st.integers(-14 * 60, 14 * 60),
-)
-def test_the_opml_date_is_what_email_utils_writes(moment: datetime, offset: int) -> None:
-    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(UTC)
-    assert _rfc822(aware) == format_datetime(aware)
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_the_opml_date_is_what_email_utils_writes(moment: datetime) -> None:
+    assert _rfc822(moment) == format_datetime(moment)
