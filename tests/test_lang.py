@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feedkit import lang
 from feedkit.lang import detect_lang, normalize_lang, primary_lang
 
 DATA = Path(__file__).parent / "data"
@@ -325,3 +326,30 @@ def test_normalize_lang_is_idempotent(tag: str) -> None:
         assert normalize_lang(normalized) == normalized
         assert primary_lang(normalized) == normalized.partition("-")[0]
         assert 2 <= len(primary_lang(normalized)) <= 3
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"abé 中文字かなカナ・한국Русαβעבرعहिไท。，「」12.!\n[]()<>&;",
+            *("\u3000", "\u3040", "\u30ff", "\u3100", "\u4e00", "\u9fff", "\ua000", "\U0001f600"),
+        ]
+    ),
+    max_size=80,
+)
+
+
+@given(_MIXED)
+def test_one_translation_counts_han_other_letters_and_kana_as_the_script_bytes_do(
+    text: str,
+) -> None:
+    """detect_lang's Chinese shortcut reads one translation (_MARKS); it must count what the
+    script bytes that weigh every other text count."""
+    utf8 = text.encode("utf-8", "replace")
+    marks = utf8.translate(lang._MARKS, lang._NOT_MARKED)
+    scripts = lang._scripts(utf8)
+    han = scripts.count(lang._HAN)
+    assert marks.count(lang._HAN) == han
+    others = len(scripts) - han - scripts.count(0) - scripts.count(lang._U3000)
+    assert marks.count(b"o") == others
+    assert marks.count(b"ck") - text.count("・") == lang._count_kana(text, utf8)
