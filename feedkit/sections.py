@@ -82,8 +82,8 @@ def section_langs(
 
 # A part's first characters, enough for detect_lang's sample after source-link lines go.
 _PREFIX_CHARS = 3 * SAMPLE_CHARS
-# The same for a part's first characters read on the quick way, where a part seldom holds more
-# than one link line
+# The same on the quick way (`_sampled_langs`): a part seldom holds more than one link line, and
+# one that leaves too little is read whole.
 _QUICK_PREFIX_CHARS = SAMPLE_CHARS + 300
 
 

@@ -100,7 +100,7 @@ _PLAIN_URL = re.compile(
 )
 
 
-_PLAIN_MAX = 253  # characters: a URL no longer cannot hold a host name too long for DNS
+_PLAIN_MAX = 253  # characters: a shorter URL cannot hold a host name too long for DNS
 
 
 @lru_cache(maxsize=1 << 14)
