@@ -85,13 +85,17 @@ _IDEOGRAPHIC_DOTS = str.maketrans("\u3002\uff0e\uff61", "...")
 
 def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     """The dedupe key of a source link; None when it is not an absolute http(s) URL (see
-    `_canonical`).  Memoized: an article's link is canonicalized for its key and its id."""
+    `_canonical`).  A plain URL (most source links) is made canonical at once; any other is
+    memoized: an article's link is canonicalized for its key and its id."""
+    if rules.www_equal and len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url):
+        host, _, path = url.partition("://")[2].partition("/")
+        return f"https://{host}{('/' + path).rstrip('/') or '/'}"
     return _canonical(url, rules)
 
 
 # A URL already as plain as a canonical one: http(s), a lower-case ASCII host that is not
 # "www.…", no port, userinfo, query or fragment, and a path of characters that need no escaping
-# ("%" aside) and no dot segments.  Most source links look like this: `_canonical` then only
+# ("%" aside) and no dot segments.  Most source links look like this: `canonical_url` then only
 # has to set the scheme and drop a trailing "/".
 _PLAIN_URL = re.compile(
     r"https?://(?!www\.)[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*"
@@ -106,10 +110,6 @@ _PLAIN_MAX = 253  # characters: a shorter URL cannot hold a host name too long f
 @lru_cache(maxsize=1 << 14)
 def _canonical(url: str, rules: UrlRules) -> str | None:
     """The dedupe key for ``url``: one spelling per page, or None when it is no http(s) URL."""
-    if rules.www_equal and _PLAIN_URL.fullmatch(url):
-        host, _, path = url.partition("://")[2].partition("/")
-        if len(host) <= 253:
-            return f"https://{host}{('/' + path).rstrip('/') or '/'}"
     return _canonical_parts(url, rules)
 
 
