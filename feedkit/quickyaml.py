@@ -105,10 +105,8 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
                 if text not in _BOOLS:
                     return None
                 value = _BOOLS[text]
-            if stamp:
-                found = _YAML_TIMESTAMP.fullmatch(stamp)
-                if found is not None and not _possible(found):
-                    return None
+            if stamp and not _possible(stamp):
+                return None
             items = None if text or stamp else []
             result[key] = value if text else stamp or items
     for key, found_value in result.items():
@@ -210,18 +208,22 @@ def _scalar(text: str) -> str | bool | None:
             # numbers (and things like "1e3", "0x1F") are YAML's to read; no number holds a
             # space, and a timestamp only after its date: "3 things" is text
             return text if " " in text.strip() else None
-        stamp = _YAML_TIMESTAMP.fullmatch(text)
-        if stamp is not None and not _possible(stamp):
+        if not _possible(text):
             return None  # YAML reports the impossible date, with its line
     return text
 
 
-def _possible(stamp: re.Match[str]) -> bool:
+def _possible(text: str) -> bool:
+    """Whether YAML can read `text` without an error: True unless it is a YAML timestamp of
+    an impossible date (month 13, February 30)."""
     try:
-        datetime.fromisoformat(stamp.group())  # the common forms, in C
+        datetime.fromisoformat(text)  # the common forms, in C (and every date they hold is real)
     except ValueError:
         pass
     else:
+        return True
+    stamp = _YAML_TIMESTAMP.fullmatch(text)
+    if stamp is None:
         return True
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in stamp.groups())
     try:
