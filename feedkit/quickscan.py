@@ -23,7 +23,7 @@ from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
 from feedkit.urls import UrlRules, canonical_url
 
-_TEXT_FIELDS = ("title", "description", "summary")
+_NOT_TEXT = {list, bool}  # what title, description or summary may not hold
 _new = tuple.__new__
 
 
@@ -50,9 +50,12 @@ def quick_scan(
     front = quick_front_matter(text[4 : end + 1])
     if front is None or "id" in front or fields.truthy(front.get("draft")):
         return None
-    date = front.get("date")
-    if type(date) is not str or {list, bool} & {type(front.get(k)) for k in _TEXT_FIELDS}:
-        return None  # undated (a warning), or no text for a title (an error)
+    get = front.get
+    date = get("date")
+    if type(date) is not str:
+        return None  # undated: a warning
+    if {type(get("title")), type(get("description")), type(get("summary"))} & _NOT_TEXT:
+        return None  # no text for a title: an error
     body = text[end + 5 :]
     try:
         published = updated = parse_date(date, tz=tz)
