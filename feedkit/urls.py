@@ -89,7 +89,8 @@ def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     memoized: an article's link is canonicalized for its key and its id."""
     if rules.www_equal and len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url):
         host, _, path = url.partition("://")[2].partition("/")
-        return f"https://{host}{('/' + path).rstrip('/') or '/'}"
+        key = f"https://{host}{('/' + path).rstrip('/') or '/'}"
+        return url if key == url else key  # (one string, not two: a scan keeps both)
     return _canonical(url, rules)
 
 
