@@ -96,7 +96,7 @@ def list_articles(
 
 
 _REL = itemgetter(0)
-_new_listed = tuple.__new__  # Listed(...) runs a Python __new__ for its defaults: 10,000 a pass
+_new_listed = tuple.__new__  # Listed(...) runs a Python __new__: 10,000 a pass, stat or not
 
 
 def stat_listed(item: Listed) -> FoundFile:
@@ -143,9 +143,8 @@ def _walk(
                             files.append(name)
                         elif is_article_name(name):
                             st = item.stat(follow_symlinks=False)
-                            listed.append(
-                                Listed(prefix + name, here + name, st.st_size, st.st_mtime_ns)
-                            )
+                            row = (prefix + name, here + name, st.st_size, st.st_mtime_ns)
+                            listed.append(_new_listed(Listed, row))
                     elif not is_ignored_name(name):
                         others.append(item)
                 except OSError as exc:
