@@ -66,20 +66,20 @@ _KANA_MARKS = bytes(
     ord("c") if byte == 0xE3 else ord("k") if 0x81 <= byte <= 0x83 else ord(".")
     for byte in range(256)
 )
-# One translation that tells a Han majority and counts kana: each Han character becomes "z",
-# each letter of another script "o" (kana aside), and kana read "ck" as in _KANA_MARKS (the
-# continuation bytes stay, so each 0xE3 stays right before its own second byte); the lead
-# bytes of what is not weighed go.
+# One translation, byte for byte, that tells a Han majority and counts kana: each Han
+# character becomes "z" and two continuation marks, each letter of another script "o" (kana
+# aside), and kana read "ck" as in _KANA_MARKS (every 0xE3 stays right before its own second
+# byte); the lead bytes of what is not weighed become spaces.  (Deleting them instead costs
+# more than the space they take.)
 _MARKS = bytes(
     _HAN[0]
     if script == _HAN[0]
     else _KANA_MARKS[byte]
     if script == _U3000[0] or 0x80 <= byte < 0xC0
     else ord("o")
+    if script
+    else ord(" ")
     for byte, script in enumerate(_SCRIPT_OF_LEAD)
-)
-_NOT_MARKED = bytes(
-    byte for byte, script in enumerate(_SCRIPT_OF_LEAD) if script == 0 and not 0x80 <= byte < 0xC0
 )
 _NOT_KANA_MARKS = bytes(byte for byte in range(256) if byte != 0xE3 and not 0x80 <= byte < 0xC0)
 # Thai is U+0E00-0E7F and Devanagari U+0900-097F: lead byte 0xE0, then these.
@@ -114,12 +114,16 @@ def detect_lang(text: str, *, default: str = "en") -> str:
     if sample.isascii():  # (known without looking: Python keeps track) Latin letters at most
         return default
     utf8 = sample.encode("utf-8", "replace")  # a lone surrogate becomes "?"
-    marks = utf8.translate(_MARKS, _NOT_MARKED)
+    marks = utf8.translate(_MARKS)
     han = marks.count(_HAN)
-    if han > marks.count(b"o"):
+    # Han takes three of the marks a character at a time, the other letters one or more each:
+    # above a quarter of them, Han outnumbers the rest without counting it.
+    if han * 4 > len(marks) or han > marks.count(b"o"):
         # Han outnumbers all other letters (kana aside), so no count of words can outweigh it:
-        # the common case of a Chinese section, decided without counting them.
-        return _chinese_or_japanese(han, marks.count(b"ck") - sample.count("・"))
+        # the common case of a Chinese section, decided without counting them.  Kana are
+        # counted only when there is one ("・" is one of their block).
+        kana = marks.count(b"ck") - sample.count("・") if b"ck" in marks else 0
+        return _chinese_or_japanese(han, kana)
     if not utf8.translate(None, _NOT_FOREIGN):  # Latin letters, digits, punctuation only
         return default
     scripts = _scripts(utf8)

@@ -346,10 +346,14 @@ def test_one_translation_counts_han_other_letters_and_kana_as_the_script_bytes_d
     """detect_lang's Chinese shortcut reads one translation (_MARKS); it must count what the
     script bytes that weigh every other text count."""
     utf8 = text.encode("utf-8", "replace")
-    marks = utf8.translate(lang._MARKS, lang._NOT_MARKED)
+    marks = utf8.translate(lang._MARKS)
     scripts = lang._scripts(utf8)
     han = scripts.count(lang._HAN)
     assert marks.count(lang._HAN) == han
     others = len(scripts) - han - scripts.count(0) - scripts.count(lang._U3000)
     assert marks.count(b"o") == others
     assert marks.count(b"ck") - text.count("・") == lang._count_kana(text, utf8)
+    if han * 4 > len(marks):  # the shortcut that skips counting the other letters
+        assert han > others
+    if b"ck" not in marks:  # the shortcut that skips counting kana
+        assert lang._count_kana(text, utf8) == 0
