@@ -66,7 +66,7 @@ _FRONT = {
     "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", ""]),
     "draft": (["no", "false", "False"], ["true", "yes"]),
     "id": (["tag:ft.com,2024:1"], [""]),
-    "other": (["anything"], [""]),
+    "other": (["anything", "10 # a number"], [""]),
 }
 _PARTS = [
     "[原文链接](https://ft.com/content/03b9fb65)\n\n中文正文，市场和投资者。",
@@ -109,11 +109,15 @@ def test_a_quick_scan_finds_what_the_long_way_finds(data: bytes) -> None:
 def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
     plain = b"---\ntitle: x\ndate: 2024-06-11\n---\n\n[Source](https://ft.com/a)\n\nText.\n"
     assert quick(plain) is not None
-    for usual in (plain.replace(b"\n", b"\r\n"), b"\xef\xbb\xbf" + plain):  # CR LF, a BOM
+    for usual in (
+        plain.replace(b"\n", b"\r\n"),  # CR LF
+        b"\xef\xbb\xbf" + plain,  # a BOM
+        plain.replace(b"title: x", b"# from ft.com\ntitle: x # comment\nweight: 3"),
+    ):
         assert quick(usual) == the_long_way(usual)
     for other in (
         plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning
-        plain.replace(b"title: x", b"title: x # comment"),  # YAML beyond quickyaml's
+        plain.replace(b"title: x", b"title: >-\n  x"),  # YAML beyond quickyaml's
         plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
         plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
     ):

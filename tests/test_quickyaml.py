@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedkit.dates import parse_date
-from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter
+from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter, without_comments
 
 
 def as_yaml_reads(value: object) -> object:
@@ -19,7 +19,7 @@ def as_yaml_reads(value: object) -> object:
         return [as_yaml_reads(v) for v in value]
     if isinstance(value, datetime | date):
         return parse_date(value)
-    return value if value is None or isinstance(value, bool) else str(value)
+    return value if value is None or isinstance(value, bool | int) else str(value)
 
 
 def as_quick_reads(value: object) -> object:
@@ -51,6 +51,12 @@ def as_quick_reads(value: object) -> object:
         ("draft: True\n", {"draft": True}),
         ("tags:\n- on\n", {"tags": [True]}),
         ("title: 3 things\n", {"title": "3 things"}),
+        ("weight: 10\n", {"weight": 10}),
+        ("tags: [1, +2, 0]\n", {"tags": [1, 2, 0]}),
+        ("title: x # note\n", {"title": "x"}),
+        ("# comment\ntitle: x\n", {"title": "x"}),
+        ("tags: # the list\n  # of tags\n- a #first\n- C#\n", {"tags": ["a", "C#"]}),
+        ("image: # none\n", {"image": None}),
     ],
     ids=[
         "plain",
@@ -68,6 +74,12 @@ def as_quick_reads(value: object) -> object:
         "true",
         "on-in-a-list",
         "digits-then-words",
+        "int",
+        "ints-in-a-flow-list",
+        "comment",
+        "comment-line",
+        "comments-around-a-list",
+        "comment-for-a-value",
     ],
 )
 def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
@@ -78,11 +90,17 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
     "raw",
     [
         "draft: y\n",
-        "title: 2024\n",
+        "title: 2024.5\n",
+        "n: 010\n",
+        "n: 1_000\n",
+        "n: 1:30\n",
+        "n: -1\n",
         "title: null\n",
         "a: b: c\n",
-        "title: x # note\n",
-        "# comment\ntitle: x\n",
+        "title: 'x # y' # z\n",
+        "tags:\n- a\n  - b\n",
+        "tags:\n  - a\n- b\n",
+        "title: it's #1\n",
         "text: |\n  block\n",
         "a: &x 1\nb: *x\n",
         "a:\n  b: c\n",
@@ -96,11 +114,17 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
     ],
     ids=[
         "y",
-        "int",
+        "float",
+        "octal",
+        "underscores",
+        "sexagesimal",
+        "negative",
         "null",
         "colon-space",
-        "comment",
-        "comment-line",
+        "comment-after-a-quote",
+        "more-indented-item",
+        "less-indented-item",
+        "comment-after-an-apostrophe",
         "block-scalar",
         "anchors",
         "nested",
@@ -120,14 +144,19 @@ def test_anything_else_is_left_to_yaml(raw: str) -> None:
 words = st.text(
     alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年")), min_size=1, max_size=12
 ) | (
-    st.sampled_from(["yes", "No", "TRUE", "false", "on", "Off", "y", "n", "null", "~", "3 things"])
+    st.sampled_from(
+        [
+            *("yes", "No", "TRUE", "false", "on", "Off", "y", "n", "null", "~", "3 things"),
+            *("10", "+0", "a # b", "# c", "C#", "'q' # c", "[a, b] # c", "x  #"),
+        ]
+    )
 )
 
 
 @given(
     st.dictionaries(
         st.sampled_from(["title", "tags", "date", "x"]),
-        st.one_of(words, st.lists(words, max_size=3)),
+        st.one_of(words, st.lists(st.tuples(st.sampled_from(["", " ", "  "]), words), max_size=3)),
         max_size=4,
     )
 )
@@ -136,7 +165,7 @@ def test_quick_agrees_with_yaml_whenever_it_answers(fields: dict[str, object]) -
     for key, value in fields.items():
         if isinstance(value, list):
             lines.append(f"{key}:")
-            lines.extend(f"- {item}" for item in value)
+            lines.extend(f"{indent}- {item}" for indent, item in value)  # (mixed: not a list)
         else:
             lines.append(f"{key}: {value}")
     raw = "\n".join(lines) + "\n"
@@ -183,6 +212,11 @@ _FRONT_MATTER_LINES = (
     "title: ends:",
     "title: a #b",
     "title: a#b",
+    "# c",
+    "  # c",
+    "- a # c",
+    "title: 'a' # c",
+    "n: 10",
     "title: 标题\u3000",
     "- yes",
     "- x: y",
@@ -196,5 +230,6 @@ _FRONT_MATTER_LINES = (
 )
 def test_reading_all_lines_at_once_is_reading_them_one_by_one(text: str, end: str) -> None:
     raw = text + end
-    lines = _by_lines(raw)
+    uncommented = without_comments(raw)
+    lines = None if uncommented is None else _by_lines(uncommented)
     assert quick_front_matter(raw) == (None if lines is None else _mapping(lines))
