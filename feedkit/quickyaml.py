@@ -1,20 +1,25 @@
-"""A fast reader for the plain front matter most article files carry (pure).
+"""A fast reader for the front matter most article files carry (pure).
 
 YAML parsing is the largest cost of reading 10,000 articles (libyaml alone takes about 0.3 s).
-Most front matter is flat: `key: value` lines, lists written as `- item` lines or `[a, b]`,
-simply quoted strings, comments.  This reader handles exactly that and answers None for anything
-else — block scalars, anchors, nested mappings, escapes, anything YAML would read as other than
-text — so the caller falls back to the real YAML loader, which then gives the same result or the
-same error it always did (a file that needs it takes ~300 µs instead of ~60).  Scalars come back
-as text (or None for an empty value), but for YAML's boolean words (`draft: false`) and plain
-decimal integers (`weight: 10`), which come back as the booleans and numbers YAML makes of them;
-feedkit's field readers accept text for every field (dates, booleans, numbers as titles).
+Most front matter is simple: `key: value` lines, lists written as `- item` lines or `[a, b]`,
+quoted strings, comments, and long values wrapped over indented lines with escapes in double
+quotes (as `yaml.safe_dump` writes them; see `yaml_scalars` and `yaml_comments`).  This reader
+handles exactly that and answers None for anything else — block scalars, anchors, nested
+mappings, anything YAML would read as other than text — so the caller falls back to the real
+YAML loader, which then gives the same result or the same error it always did (a file that
+needs it takes ~300 µs instead of ~60).  Scalars come back as text (or None for an empty value),
+but for YAML's boolean words (`draft: false`) and plain decimal integers (`weight: 10`), which
+come back as the booleans and numbers YAML makes of them; feedkit's field readers accept text
+for every field (dates, booleans, numbers as titles).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+
+from feedkit.yaml_comments import without_comments, wraps
+from feedkit.yaml_scalars import quoted, wrapped_plain
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
 # Plain scalars YAML would read as something other than text: leave them to YAML.
@@ -43,10 +48,14 @@ _UNSAFE_START = frozenset("&*!|>%@`{}[]\"'#,?:-")
 _NEEDS_YAML = (" #", ": ", "\t")
 
 
-# One front matter line: `key: value` or `key:`, a `- item` of a block list, or anything else
-# (a blank line, or a line only the line-by-line reader below can judge).
+# A line that goes on the value before it (`yaml_comments.wraps`), and blank lines before it.
+_WRAP = r"(?:\n[ ]*)*\n[ ]+(?!-(?:[ ]|$))[^ \n][^\n]*"
+# One front matter line: `key: value` (the value with the lines it goes on over) or `key:`, a
+# `- item` of a block list, or anything else (a blank line, or a line only the line-by-line
+# reader below can judge).
 _LINE = re.compile(
-    r"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?: ([^\n]*))?|( *-) ([^\n]*)|([^\n]*))$", re.MULTILINE
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?: ([^\n]*(?:{_WRAP})*))?|( *-) ([^\n]*)|([^\n]*))$",
+    re.MULTILINE,
 )
 
 
@@ -69,9 +78,12 @@ _FLAT_LINE = re.compile(
 
 def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
-    flat = flat_front_matter(raw)
-    if flat is not None:
-        return flat
+    if "\r" in raw or "\x85" in raw or "\u2028" in raw or "\u2029" in raw:
+        return None  # YAML breaks lines at these too
+    if ': "' not in raw and ": '" not in raw:  # (a quoted value is never flat)
+        flat = flat_front_matter(raw)
+        if flat is not None:
+            return flat
     if "#" in raw:
         uncommented = without_comments(raw)
         if uncommented is None:
@@ -135,33 +147,20 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     return result
 
 
-def without_comments(raw: str) -> str | None:
-    """`raw` with its comments taken out: a line that holds only a comment becomes blank, and
-    a ` #` comment after a value goes with the spaces before it.  None when a quote comes
-    before the comment (it may be inside a quoted value: YAML's to tell)."""
-    lines = raw.split("\n")
-    for index, line in enumerate(lines):
-        at = line.find("#")
-        while at > 0 and line[at - 1] not in " \t":  # "C#" is text, not a comment
-            at = line.find("#", at + 1)
-        if at < 0:
-            continue
-        kept = line[:at]
-        if '"' in kept or "'" in kept:
-            return None
-        lines[index] = kept.rstrip(" \t")
-    return "\n".join(lines)
-
-
 # A line as (key, value, dash, item, other): `key: value` / `key:`, `- item`, or a blank line.
 _Line = tuple[str, str, str, str, str]
 _BLANK: _Line = ("", "", "", "", "")
 
 
 def _by_lines(raw: str) -> list[_Line] | None:
-    """The lines of `raw` cut one at a time; None at a line no flat front matter holds."""
+    """The lines of `raw` cut one at a time, a value wrapped over indented lines joined into
+    one; None at a line no flat front matter holds."""
     lines: list[_Line] = []
-    for line in raw.split("\n"):
+    rows = raw.split("\n")
+    index = 0
+    while index < len(rows):
+        line = rows[index]
+        index += 1
         if not line or line.isspace():
             lines.append(_BLANK)
         elif line[0] in " -":
@@ -173,8 +172,34 @@ def _by_lines(raw: str) -> list[_Line] | None:
             match = _KEY.match(line.rstrip())
             if match is None:
                 return None
-            lines.append((match.group(1), match.group(2) or "", "", "", ""))
+            value = match.group(2) or ""
+            more = _wrapped(rows, index) if value.strip() else []
+            if more:
+                value = "\n".join([value, *more])
+                index += len(more)
+            lines.append((match.group(1), value, "", "", ""))
     return lines
+
+
+def _wrapped(rows: list[str], start: int) -> list[str]:
+    """The rows from `start` that go on a value: indented ones, and blank ones between them."""
+    end = start
+    for index in range(start, len(rows)):
+        if wraps(rows[index]):
+            end = index + 1
+        elif rows[index] and not rows[index].isspace():
+            break
+    return rows[start:end]
+
+
+def _joined(value: str) -> str | None:
+    """A value wrapped over lines as one line: plain text folded, a quoted value read and
+    quoted again in single quotes (which `_scalar` reads back as is)."""
+    first, _, more = value.partition("\n")
+    if first[:1] not in ("'", '"'):
+        return wrapped_plain(first, more.split("\n"))
+    text = quoted(value)
+    return None if text is None else "'" + text.replace("'", "''") + "'"
 
 
 def _mapping(lines: list[_Line]) -> dict[str, object] | None:
@@ -204,6 +229,11 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
         text = value.strip()
         if key in result:
             return None  # YAML keeps the last; let it decide
+        if "\n" in text:  # wrapped over lines
+            joined = _joined(text)
+            if joined is None:
+                return None
+            text = joined
         if not text:
             result[key] = []
             list_key = key
@@ -235,7 +265,7 @@ def _scalar(text: str) -> str | bool | int | None:
     if first == '"':
         inner = text[1:-1]
         if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
-            return None
+            return quoted(text)  # escapes (or no closing quote: None)
         return inner
     if first == "'":
         inner = text[1:-1]

@@ -6,11 +6,12 @@ from datetime import date, datetime
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedkit.dates import parse_date
-from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter, without_comments
+from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter
+from feedkit.yaml_comments import without_comments
 
 
 def as_yaml_reads(value: object) -> object:
@@ -57,6 +58,13 @@ def as_quick_reads(value: object) -> object:
         ("# comment\ntitle: x\n", {"title": "x"}),
         ("tags: # the list\n  # of tags\n- a #first\n- C#\n", {"tags": ["a", "C#"]}),
         ("image: # none\n", {"image": None}),
+        ('title: "esc\\n\\u4e2d\\x41"\n', {"title": "esc\n中A"}),
+        ("d: wrapped\n  over\n\n  lines\nn: 1\n", {"d": "wrapped over\nlines", "n": 1}),
+        ('t: "a \\\n  b\n  c"\n', {"t": "a b c"}),
+        ("t: 'it''s\n   wrapped'\n", {"t": "it's wrapped"}),
+        ("title: 'x # y' # z\n", {"title": "x # y"}),
+        ("title: it's #1\n", {"title": "it's"}),
+        ('t: "a \\" #\n  # b" # c\n', {"t": 'a " # # b'}),
     ],
     ids=[
         "plain",
@@ -80,6 +88,13 @@ def as_quick_reads(value: object) -> object:
         "comment-line",
         "comments-around-a-list",
         "comment-for-a-value",
+        "escapes",
+        "wrapped-plain",
+        "wrapped-double-quoted",
+        "wrapped-single-quoted",
+        "comment-after-a-quote",
+        "comment-after-an-apostrophe",
+        "hash-inside-a-wrapped-quote",
     ],
 )
 def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
@@ -97,20 +112,29 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "n: -1\n",
         "title: null\n",
         "a: b: c\n",
-        "title: 'x # y' # z\n",
         "tags:\n- a\n  - b\n",
         "tags:\n  - a\n- b\n",
-        "title: it's #1\n",
         "text: |\n  block\n",
         "a: &x 1\nb: *x\n",
         "a:\n  b: c\n",
-        'title: "esc\\n"\n',
         "date: 2024-13-45\n",
         "t: x\nt: y\n",
         "title: [a, [b]]\n",
         "t:\tx\n",
         "key with space: x\n",
-        "t: x\n  continued\n",
+        "t: 2024\n  continued\n",
+        "t: x\n  continued # c\n",
+        "t: x # c\n  continued\n",
+        "t: x\n# c\n  continued\n",
+        "t: x\n  then: y\n",
+        "- item\n  continued\n",
+        't: "open\n',
+        't: "\\q"\n',
+        't: "\\x0"\n',
+        't: "\\x01"\n',
+        "t: a\x85 b\n",
+        "t: a\u2028b\n",
+        "t: 'a\u2029b'\n",
     ],
     ids=[
         "y",
@@ -121,20 +145,29 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "negative",
         "null",
         "colon-space",
-        "comment-after-a-quote",
         "more-indented-item",
         "less-indented-item",
-        "comment-after-an-apostrophe",
         "block-scalar",
         "anchors",
         "nested",
-        "escape",
         "impossible-date",
         "duplicate-key",
         "nested-flow",
         "tab",
         "odd-key",
-        "multi-line",
+        "wrapped-number",
+        "wrapped-with-a-comment",
+        "wrapped-after-a-comment",
+        "wrapped-after-a-comment-line",
+        "wrapped-mapping",
+        "wrapped-item",
+        "quote-never-closed",
+        "unknown-escape",
+        "short-escape",
+        "escaped-control-character",
+        "next-line",
+        "line-separator",
+        "paragraph-separator",
     ],
 )
 def test_anything_else_is_left_to_yaml(raw: str) -> None:
@@ -233,3 +266,51 @@ def test_reading_all_lines_at_once_is_reading_them_one_by_one(text: str, end: st
     uncommented = without_comments(raw)
     lines = None if uncommented is None else _by_lines(uncommented)
     assert quick_front_matter(raw) == (None if lines is None else _mapping(lines))
+
+
+_DUMP_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [*"ab C#:-'\"\\[]{},&*!|>%?`@\t\n中文", "，", "：", "é", "あ", "\x85", "\u2028", "😀"]
+    ),
+    max_size=90,
+) | st.lists(st.sampled_from(["the", "market", "Musk's", "“xAI”", "a: b", "#AI", "10"])).map(
+    " ".join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "description", "tags", "author"]),
+        _DUMP_TEXT | st.lists(_DUMP_TEXT, max_size=3) | st.integers(-5, 10**6),
+        min_size=1,
+    ),
+    st.booleans(),
+    st.sampled_from([20, 80, 1000]),
+    st.sampled_from([None, '"', "'"]),
+)
+def test_front_matter_a_yaml_library_wrote_reads_as_yaml_reads_it(
+    fields: dict[str, object], allow_unicode: bool, width: int, style: str | None
+) -> None:
+    """What `yaml.safe_dump` writes (values wrapped over lines, escapes, quotes) reads the same
+    on the quick way, wherever the quick way answers."""
+    raw = yaml.safe_dump(fields, allow_unicode=allow_unicode, width=width, default_style=style)
+    quick = quick_front_matter(raw)
+    if quick is not None:
+        assert quick == yaml.load(raw, Loader=yaml.CSafeLoader)
+
+
+def test_the_seed_s_front_matter_as_a_yaml_library_writes_it_is_read_the_quick_way() -> None:
+    """yaml.safe_dump wraps the description and escapes the Chinese title: both quick."""
+    fields = {
+        "title": "伊隆·马斯克（Elon Musk）撤销了对OpenAI和山姆·奥尔特曼（Sam Altman）的诉讼",
+        "date": "2024-06-11T21:38:09.733Z",
+        "description": "No reason given for dismissal of breach-of-contract claims against "
+        "the ChatGPT maker that Tesla boss split from in 2018",
+        "tags": ["companies"],
+        "author": "ft",
+    }
+    for allow_unicode in (False, True):
+        raw = yaml.safe_dump(fields, allow_unicode=allow_unicode, sort_keys=False)
+        assert "\n  " in raw  # (wrapped)
+        assert quick_front_matter(raw) == fields
