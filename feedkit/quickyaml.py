@@ -19,7 +19,7 @@ import re
 from datetime import datetime
 
 from feedkit.yaml_comments import without_comments, wraps
-from feedkit.yaml_scalars import quoted, wrapped_plain
+from feedkit.yaml_scalars import block, flow_items, quoted, wrapped_plain
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
 # Plain scalars YAML would read as something other than text: leave them to YAML.
@@ -36,7 +36,9 @@ _BOOLS |= {
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
+_SPACES_ONLY = re.compile(r"^[ \t]+$", re.MULTILINE)
 _DECIMAL = re.compile(r"\+?(?:0|[1-9][0-9]*)")  # a YAML integer written plainly
+_DECIMAL_FRACTION = re.compile(r"\+?[0-9]+\.[0-9]+")  # and a YAML float
 _DATEISH = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt ]|$)")
 # PyYAML's timestamp pattern: a value matching it becomes a date, or an error when impossible.
 _YAML_TIMESTAMP = re.compile(
@@ -84,6 +86,8 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
         flat = flat_front_matter(raw)
         if flat is not None:
             return flat
+    if (": |" in raw or ": >" in raw) and _SPACES_ONLY.search(raw):
+        return None  # blank lines in a block value can hold its text: spaces (or YAML's error)
     if "#" in raw:
         uncommented = without_comments(raw)
         if uncommented is None:
@@ -193,12 +197,15 @@ def _wrapped(rows: list[str], start: int) -> list[str]:
 
 
 def _joined(value: str) -> str | None:
-    """A value wrapped over lines as one line: plain text folded, a quoted value read and
-    quoted again in single quotes (which `_scalar` reads back as is)."""
+    """A value wrapped over lines as one line: plain text folded, a quoted value or a block
+    (`|`, `>`) read and quoted again in single quotes (which `_scalar` reads back as is)."""
     first, _, more = value.partition("\n")
-    if first[:1] not in ("'", '"'):
+    if first[:1] in ("|", ">"):
+        text = block(first, more.split("\n"))
+    elif first[:1] in ("'", '"'):
+        text = quoted(value)
+    else:
         return wrapped_plain(first, more.split("\n"))
-    text = quoted(value)
     return None if text is None else "'" + text.replace("'", "''") + "'"
 
 
@@ -226,14 +233,15 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
             continue
         if not key:
             continue  # a blank line
-        text = value.strip()
         if key in result:
             return None  # YAML keeps the last; let it decide
-        if "\n" in text:  # wrapped over lines
-            joined = _joined(text)
+        if "\n" in value:  # wrapped over lines (a block's last spaces are its text)
+            joined = _joined(value.lstrip(" "))
             if joined is None:
                 return None
             text = joined
+        else:
+            text = value.strip()
         if not text:
             result[key] = []
             list_key = key
@@ -249,9 +257,9 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
     return result
 
 
-def _scalar(text: str) -> str | bool | int | None:
-    """A plain or simply quoted scalar as text (a boolean word as a boolean, a plain decimal
-    integer as a number); None when only YAML can say what it is."""
+def _scalar(text: str) -> str | bool | int | float | None:
+    """A plain or quoted scalar as text (a boolean word as a boolean, a plain decimal number
+    as a number); None when only YAML can say what it is."""
     if not text:
         return None
     first = text[0]
@@ -280,6 +288,8 @@ def _scalar(text: str) -> str | bool | int | None:
         if not _DATEISH.match(text):
             if _DECIMAL.fullmatch(text):
                 return int(text)  # (what YAML makes of it)
+            if _DECIMAL_FRACTION.fullmatch(text):
+                return float(text)
             # other numbers ("1e3", "0x1F", "010", "1_000", "1:30") are YAML's to read; no
             # number holds a space, and a timestamp only after its date: "3 things" is text
             return text if " " in text.strip() else None
@@ -308,16 +318,18 @@ def _possible(text: str) -> bool:
     return True
 
 
-def _flow_list(text: str) -> list[str | bool | int] | None:
-    """`[a, b, c]` of plain scalars."""
-    if not text.endswith("]") or any(ch in text[1:-1] for ch in "[]{}\"'#&*!|>"):
+def _flow_list(text: str) -> list[str | bool | int | float] | None:
+    """`[a, b, c]` of plain or quoted scalars."""
+    if not text.endswith("]"):
         return None
-    inner = text[1:-1].strip()
-    if not inner:
-        return []
+    parts = flow_items(text[1:-1])
+    if parts is None or any(
+        ch in part for part in parts for ch in "[]{}#&*!|>" if part[:1] not in "'\""
+    ):
+        return None
     items = []
-    for part in inner.split(","):
-        value = _scalar(part.strip())
+    for part in parts:
+        value = _scalar(part)
         if value is None:
             return None
         items.append(value)

@@ -14,12 +14,16 @@ import re
 def without_comments(raw: str) -> str | None:
     """`raw` with its comments taken out: a line that holds only a comment becomes blank, and
     a ` #` comment after a value goes with the spaces before it; inside a quoted value, even
-    one that goes on over lines, `#` is text.  None when a wrapped plain value goes on after a
-    comment (YAML ends it there)."""
+    one that goes on over lines, and in a block value (`|`, `>`), `#` is text.  None when a
+    wrapped plain value goes on after a comment (YAML ends it there)."""
     rows = raw.split("\n")
     quote = ""  # the quote of a value still open at the end of the last row
     ended = False  # a comment came last: a plain value cannot go on
+    block = False  # in a block value (`|`, `>`): its indented lines are text
     for index, row in enumerate(rows):
+        if block and (row[:1] == " " or not row):
+            continue
+        block = False
         if quote:
             start = _closing(row, 0, quote)
             if start < 0:
@@ -37,6 +41,7 @@ def without_comments(raw: str) -> str | None:
             continue
         else:
             start = _VALUE_START.match(row).end()  # type: ignore[union-attr] # (matches "")
+            block = row[start : start + 1] in ("|", ">")
             if row[start : start + 1] in ("'", '"'):
                 quote = row[start]
                 start = _closing(row, start + 1, quote)

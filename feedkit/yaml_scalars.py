@@ -143,3 +143,61 @@ def wrapped_plain(first: str, more: Sequence[str]) -> str | None:
         else:
             breaks += "\n"
     return folded
+
+
+def block(header: str, rows: Sequence[str]) -> str | None:
+    """A block scalar: `|` (lines kept) or `>` (lines folded), either perhaps with `-` (no
+    line break at the end), and its indented `rows`.  None for the rest of what YAML allows
+    there: `+`, an indentation digit, a blank first line, a line indented less than the first
+    or (folded) more, spaces at a line's end or beyond the indentation of a blank line, a tab."""
+    kind, chomp = header[:1], header[1:].rstrip(" ")
+    if chomp not in ("", "-") or not rows or not rows[0].strip(" "):
+        return None
+    indent = len(rows[0]) - len(rows[0].lstrip(" "))
+    lines: list[str] = []
+    for row in rows:
+        text = row[indent:]
+        if not row.strip(" "):
+            if len(row) > indent:
+                return None
+            lines.append("")
+        elif "\t" in row or row[:indent].strip(" ") or row[-1] == " ":
+            return None
+        elif kind == ">" and text[0] == " ":
+            return None  # a more indented line keeps its line breaks when folded
+        else:
+            lines.append(text)
+    if kind == "|":
+        value = "\n".join(lines)
+    else:
+        value, breaks = lines[0], ""
+        for line in lines[1:]:
+            if line:
+                value += (breaks or " ") + line
+                breaks = ""
+            else:
+                breaks += "\n"
+    return value if chomp == "-" else value + "\n"
+
+
+_FLOW_ITEM = re.compile(
+    r"""[ ]*("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*'|[^,"'\n]*?)[ ]*(?:,|$)"""
+)
+
+
+def flow_items(inner: str) -> list[str] | None:
+    """The items between a flow list's brackets, each as written (quotes and all); None when
+    one is empty (`[a,,b]`, `[a, ]`) or the text is not a list of items."""
+    if not inner.strip(" "):
+        return []
+    items: list[str] = []
+    at = 0
+    while at < len(inner):
+        match = _FLOW_ITEM.match(inner, at)
+        if match is None or not match.group(1) or match.end() == at:
+            return None
+        items.append(match.group(1))
+        at = match.end()
+    if inner.rstrip(" ").endswith(","):
+        return None  # (YAML allows a last comma; rare enough to leave to it)
+    return items

@@ -113,11 +113,12 @@ def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
         plain.replace(b"\n", b"\r\n"),  # CR LF
         b"\xef\xbb\xbf" + plain,  # a BOM
         plain.replace(b"title: x", b"# from ft.com\ntitle: x # comment\nweight: 3"),
+        plain.replace(b"title: x", b'title: >-\n  "x"\n  and y\ntags: ["a", \'b\']'),
     ):
         assert quick(usual) == the_long_way(usual)
     for other in (
         plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning
-        plain.replace(b"title: x", b"title: >-\n  x"),  # YAML beyond quickyaml's
+        plain.replace(b"title: x", b"title: x\nparams:\n  k: v"),  # YAML beyond quickyaml's
         plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
         plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
     ):

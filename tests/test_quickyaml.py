@@ -64,6 +64,10 @@ def as_quick_reads(value: object) -> object:
         ("t: 'it''s\n   wrapped'\n", {"t": "it's wrapped"}),
         ("title: 'x # y' # z\n", {"title": "x # y"}),
         ("title: it's #1\n", {"title": "it's"}),
+        ("rating: 4.50\n", {"rating": 4.5}),
+        ("tags: [\"a b\", 'c''s', d, \"\\u4e2d\"]\n", {"tags": ["a b", "c's", "d", "中"]}),
+        ("s: |\n  one\n    two\n\n  three\nn: 1\n", {"s": "one\n  two\n\nthree\n", "n": 1}),
+        ("s: >-\n  one\n  two\n\n  three\n", {"s": "one two\nthree"}),
         ('t: "a \\" #\n  # b" # c\n', {"t": 'a " # # b'}),
     ],
     ids=[
@@ -95,6 +99,10 @@ def as_quick_reads(value: object) -> object:
         "comment-after-a-quote",
         "comment-after-an-apostrophe",
         "hash-inside-a-wrapped-quote",
+        "float",
+        "quoted-items-in-a-flow-list",
+        "literal-block",
+        "folded-block",
     ],
 )
 def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
@@ -105,7 +113,7 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
     "raw",
     [
         "draft: y\n",
-        "title: 2024.5\n",
+        "title: 2024.5e3\n",
         "n: 010\n",
         "n: 1_000\n",
         "n: 1:30\n",
@@ -114,7 +122,7 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "a: b: c\n",
         "tags:\n- a\n  - b\n",
         "tags:\n  - a\n- b\n",
-        "text: |\n  block\n",
+        "text: |2\n   block\n",
         "a: &x 1\nb: *x\n",
         "a:\n  b: c\n",
         "date: 2024-13-45\n",
@@ -133,12 +141,16 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         't: "\\x0"\n',
         't: "\\x01"\n',
         "t: a\x85 b\n",
+        "s: |+\n  kept\n",
+        "s: >\n  one\n    more indented\n",
+        "s: |\n  trailing \n",
+        "tags: [a, ]\n",
         "t: a\u2028b\n",
         "t: 'a\u2029b'\n",
     ],
     ids=[
         "y",
-        "float",
+        "exponent",
         "octal",
         "underscores",
         "sexagesimal",
@@ -147,7 +159,7 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "colon-space",
         "more-indented-item",
         "less-indented-item",
-        "block-scalar",
+        "block-with-an-indentation-digit",
         "anchors",
         "nested",
         "impossible-date",
@@ -166,6 +178,10 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "short-escape",
         "escaped-control-character",
         "next-line",
+        "keep-chomping",
+        "folded-more-indented",
+        "block-trailing-space",
+        "flow-list-last-comma",
         "line-separator",
         "paragraph-separator",
     ],
@@ -282,19 +298,27 @@ _DUMP_TEXT = st.text(
 @given(
     st.dictionaries(
         st.sampled_from(["title", "description", "tags", "author"]),
-        _DUMP_TEXT | st.lists(_DUMP_TEXT, max_size=3) | st.integers(-5, 10**6),
+        _DUMP_TEXT
+        | st.lists(_DUMP_TEXT | st.floats(0, 1e6, allow_nan=False), max_size=3)
+        | st.integers(-5, 10**6),
         min_size=1,
     ),
     st.booleans(),
     st.sampled_from([20, 80, 1000]),
-    st.sampled_from([None, '"', "'"]),
+    st.sampled_from([None, '"', "'", "|", ">"]),
 )
 def test_front_matter_a_yaml_library_wrote_reads_as_yaml_reads_it(
     fields: dict[str, object], allow_unicode: bool, width: int, style: str | None
 ) -> None:
-    """What `yaml.safe_dump` writes (values wrapped over lines, escapes, quotes) reads the same
-    on the quick way, wherever the quick way answers."""
-    raw = yaml.safe_dump(fields, allow_unicode=allow_unicode, width=width, default_style=style)
+    """What `yaml.safe_dump` writes (values wrapped over lines, escapes, quotes, blocks, flow
+    lists) reads the same on the quick way, wherever the quick way answers."""
+    raw = yaml.safe_dump(
+        fields,
+        allow_unicode=allow_unicode,
+        width=width,
+        default_style=style,
+        default_flow_style=None if width == 20 else False,
+    )
     quick = quick_front_matter(raw)
     if quick is not None:
         assert quick == yaml.load(raw, Loader=yaml.CSafeLoader)
