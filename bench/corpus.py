@@ -3,18 +3,30 @@
 Bilingual (zh then en) and one-language articles, some duplicates written with other URL
 spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
 
-    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs]
+    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles]
 
 With --split-langs it also writes OUT_DIR-zh/ and OUT_DIR-en/ (one language per file) for
 peers such as Hugo and Pelican that expect one language per file.
+
+Front matter is written plainly (`key: value`, `- item` lists), as most article files have it.
+With --styles each article's front matter takes one of four styles instead: that plain one;
+as `yaml.safe_dump` writes it (long values wrapped over indented lines, Chinese as `\\u` escapes
+in double quotes); the same with `allow_unicode`; and as people write it by hand (a comment
+line, a quoted title, a folded `>-` description, a flow list of quoted tags, a comment after a
+value).  A reader that is fast only on the plain style shows it there.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 from pathlib import Path
+
+import yaml
+
+STYLES = ("plain", "dumped", "dumped-unicode", "by-hand")
 
 ZH_WORDS = (
     "人工智能 公司 市场 投资者 美国 中国 政府 经济 银行 科技 增长 数据 研究 合作 诉讼 首席执行官 "
@@ -48,8 +60,9 @@ def _en_paragraph(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def article(rng: random.Random, index: int, kind: str) -> tuple[str, str, str]:
-    """(bilingual text, zh-only text, en-only text) of article `index`."""
+def article(rng: random.Random, index: int, style: str = "plain") -> tuple[str, str, str]:
+    """(bilingual text, zh-only text, en-only text) of article `index`, front matter in
+    `style` (one of STYLES)."""
     slug = f"{index:06d}-{rng.getrandbits(32):08x}"
     url = f"https://ft.com/content/{slug}"
     day = 1 + index % 28
@@ -62,19 +75,57 @@ def article(rng: random.Random, index: int, kind: str) -> tuple[str, str, str]:
     en_body = "\n\n".join(
         f"**{_en_paragraph(rng, 2)[:-1]}:**\n{_en_paragraph(rng, 70)}" for _ in range(5)
     )
-    tags = "\n".join(f"- {t}" for t in rng.sample(TAGS, 2))
-    front = (
-        f"---\ntitle: {zh_title}\ndate: {date}\ndescription: {_en_paragraph(rng, 18)}\n"
-        f"tags:\n{tags}\nauthor: ft\n---\n\n"
-    )
+    tags = rng.sample(TAGS, 2)
+    fields: dict[str, object] = {
+        "title": zh_title,
+        "date": date,
+        "description": _en_paragraph(rng, 18),
+        "tags": tags,
+        "author": "ft",
+    }
     zh = f"[原文链接]({url})\n\n{zh_title}\n\n**{zh_title}**\n\n{zh_body}\n"
     en = f" **{en_title}**\n\n{en_body}\n\n[Source Link]({url})\n"
-    both = front + zh + "\n---\n\n" + en
-    zh_only = front.replace("---\n\n", "lang: zh\n---\n\n", 1) if kind else front
-    return both, zh_only + zh, front.replace(f"title: {zh_title}", f"title: {en_title}") + en
+    both = front_matter(fields, style) + zh + "\n---\n\n" + en
+    zh_only = front_matter({**fields, "lang": "zh"}, style) + zh
+    en_only = front_matter({**fields, "title": en_title}, style) + en
+    return both, zh_only, en_only
 
 
-def generate(out: Path, count: int, *, seed: int = 1, split: bool = False) -> None:
+def front_matter(fields: dict[str, object], style: str) -> str:
+    """The front matter block (fences and the blank line after it) in `style`."""
+    if style == "dumped":
+        text = yaml.safe_dump(fields, sort_keys=False)
+    elif style == "dumped-unicode":
+        text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+    elif style == "by-hand":
+        lines = ["# imported from ft.com"]
+        for key, value in fields.items():
+            if key == "title":
+                lines.append(f"title: {json.dumps(value, ensure_ascii=False)}")
+            elif key == "description":
+                words = str(value).split()
+                half = len(words) // 2
+                lines += ["description: >-", "  " + " ".join(words[:half])]
+                lines.append("  " + " ".join(words[half:]))
+            elif isinstance(value, list):
+                lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+            else:
+                lines.append(f"{key}: {value}" + ("  # the desk" if key == "author" else ""))
+        text = "\n".join(lines) + "\n"
+    else:
+        lines = []
+        for key, value in fields.items():
+            if isinstance(value, list):
+                lines += [f"{key}:", *(f"- {item}" for item in value)]
+            else:
+                lines.append(f"{key}: {value}")
+        text = "\n".join(lines) + "\n"
+    return f"---\n{text}---\n\n"
+
+
+def generate(
+    out: Path, count: int, *, seed: int = 1, split: bool = False, styles: bool = False
+) -> None:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
@@ -87,7 +138,7 @@ def generate(out: Path, count: int, *, seed: int = 1, split: bool = False) -> No
     for folder in targets:
         folder.mkdir(parents=True)
     for index in range(count):
-        both, zh, en = article(rng, index, "split")
+        both, zh, en = article(rng, index, STYLES[index % len(STYLES)] if styles else "plain")
         sub = f"{index // 1000:03d}"
         roll = rng.random()
         text = both if roll < 0.8 else zh if roll < 0.9 else en
@@ -107,8 +158,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split-langs", action="store_true")
+    parser.add_argument("--styles", action="store_true", help="front matter in four styles")
     args = parser.parse_args()
-    generate(args.out, args.count, seed=args.seed, split=args.split_langs)
+    generate(args.out, args.count, seed=args.seed, split=args.split_langs, styles=args.styles)
 
 
 if __name__ == "__main__":
