@@ -37,6 +37,7 @@ _BOOLS |= {
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
+_NOT_IN_FLOW = re.compile(r"[\[\]{}#&*!|>]")  # in a plain item of a flow list: YAML's to read
 _SPACES_ONLY = re.compile(r"^[ \t]+$", re.MULTILINE)
 _DECIMAL = re.compile(r"\+?(?:0|[1-9][0-9]*)")  # a YAML integer written plainly
 _DECIMAL_FRACTION = re.compile(r"\+?[0-9]+\.[0-9]+")  # and a YAML float
@@ -69,11 +70,14 @@ _LINE = re.compile(
 # of any other kind makes no tuple, so the count of tuples tells.
 _TEXT = r"(?:[^\W\d_]|[0-9](?=[^\n]*[^\x00-\x7f]))(?:[^\n]*[^\s:])?"
 _STAMP = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
-# (key, text value, timestamp value, list item's dash with its indentation, list item).  Each
-# line is matched with its line break (a `$` would leave the search one failed try at every line
-# break: 20 % slower).
+# A value in quotes with nothing to read in it: no escape, no '' (its quotes kept, so that ""
+# is not taken for no value).
+_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
+# (key, text value, timestamp value, quoted value, list item's dash with its indentation, list
+# item).  Each line is matched with its line break (a `$` would leave the search one failed try
+# at every line break: 20 % slower).
 _FLAT_LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})))?"
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})))?"
     rf"|([ ]*-)[ ]+({_TEXT})|)[ ]*\n",
     re.MULTILINE,
 )
@@ -83,7 +87,7 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
     if "\r" in raw or "\x85" in raw or "\u2028" in raw or "\u2029" in raw:
         return None  # YAML breaks lines at these too
-    if ': "' not in raw and ": '" not in raw:  # (a quoted value is never flat)
+    if ": [" not in raw and "\\" not in raw:  # (never flat: a flow list, an escape)
         flat = flat_front_matter(raw)
         if flat is not None:
             return flat
@@ -120,7 +124,7 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     result: dict[str, object] = {}
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
-    for key, text, stamp, item_dash, item in lines:
+    for key, text, stamp, quoted_value, item_dash, item in lines:
         if item:
             if items is None or ": " in item:
                 return None
@@ -144,8 +148,10 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
                 value = _BOOLS[text]
             if stamp and not _possible(stamp):
                 return None
-            items = None if text or stamp else []
-            result[key] = value if text else stamp or items
+            if quoted_value:
+                value = quoted_value[1:-1]  # (text, whatever its words)
+            items = None if text or stamp or quoted_value else []
+            result[key] = value if text or quoted_value else stamp or items
     for key, found_value in result.items():
         if found_value == []:
             result[key] = None  # "key:" and no items: YAML reads null
@@ -324,10 +330,11 @@ def _flow_list(text: str) -> list[str | bool | int | float] | None:
     if not text.endswith("]"):
         return None
     parts = flow_items(text[1:-1])
-    if parts is None or any(
-        ch in part for part in parts for ch in "[]{}#&*!|>" if part[:1] not in "'\""
-    ):
+    if parts is None:
         return None
+    for part in parts:
+        if part[0] not in "'\"" and _NOT_IN_FLOW.search(part):
+            return None
     items = []
     for part in parts:
         value = _scalar(part)
