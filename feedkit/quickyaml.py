@@ -111,7 +111,9 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
 
 def flat_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping of the flattest front matter (see `_FLAT_LINE`); None for any other."""
-    return _flat_mapping(raw) if "\t" not in raw and " #" not in raw else None
+    if "\t" in raw or " #" in raw or "\n#" in raw or raw[:1] == "#":  # (a comment: not flat)
+        return None
+    return _flat_mapping(raw)
 
 
 def _flat_mapping(raw: str) -> dict[str, object] | None:

@@ -16,6 +16,17 @@ def without_comments(raw: str) -> str | None:
     a ` #` comment after a value goes with the spaces before it; inside a quoted value, even
     one that goes on over lines, and in a block value (`|`, `>`), `#` is text.  None when a
     wrapped plain value goes on after a comment (YAML ends it there)."""
+    if not (
+        " #" in raw
+        or "\t" in raw
+        or "\n " in raw
+        or raw[:1] == " "
+        or '"' in raw
+        or "'" in raw
+        or ": |" in raw
+        or ": >" in raw
+    ):  # no quote, block, indented or wrapped line: every comment is a line of its own
+        return _COMMENT_LINE.sub("\n", "\n" + raw)[1:]
     rows = raw.split("\n")
     quote = ""  # the quote of a value still open at the end of the last row
     ended = False  # a comment came last: a plain value cannot go on
@@ -55,6 +66,8 @@ def without_comments(raw: str) -> str | None:
     return "\n".join(rows)
 
 
+# A comment line (a "#" first), with the line break before it: found faster than with "^".
+_COMMENT_LINE = re.compile(r"\n#[^\n]*")
 # Where a value starts: after "key:" or "- " and the spaces after it.
 _VALUE_START = re.compile(r"[ ]*(?:-[ ]+|[A-Za-z_][A-Za-z0-9_-]*:[ ]+)?")
 
