@@ -46,30 +46,25 @@ _RFC2822 = re.compile(
     """,
     re.VERBOSE | re.ASCII,
 )
-_WEEKDAYS = {
-    name
-    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    for name in (day, day[:3])
-}
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_WEEKDAYS = {name for day in _WEEKDAY_NAMES for name in (day, day[:3])}
 _MONTHS = {
     name: number
-    for number, month in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
+    for number, month in enumerate(_MONTH_NAMES, start=1)
     for name in (month, month[:3])
 } | {"sept": 9}
 # The zone names RFC 822 defines (hours east of UTC); "-0000" is UTC too (RFC 2822 §3.3).
@@ -227,3 +222,15 @@ def format_rfc3339(dt: datetime) -> str:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"format_rfc3339 needs an aware datetime, got {dt!r}")
     return dt.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
+
+
+def format_rfc822(dt: datetime) -> str:
+    """`dt` in UTC as RFC 822 writes it, `Tue, 11 Jun 2024 21:38:09 +0000` (what
+    `email.utils.format_datetime` gives, without importing the email package: ~5 ms of
+    `convert`); `dt` must be aware."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"format_rfc822 needs an aware datetime, got {dt!r}")
+    utc = dt.astimezone(UTC)
+    day = _WEEKDAY_NAMES[utc.weekday()][:3].title()
+    month = _MONTH_NAMES[utc.month - 1][:3].title()
+    return f"{day}, {utc.day:02d} {month} {utc.year:04d} {utc:%H:%M:%S} +0000"

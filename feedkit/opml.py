@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+
+from feedkit.dates import format_rfc822
 
 __all__ = ["OPML_MEDIA_TYPE", "OpmlFeed", "render_opml"]
 
@@ -54,7 +56,7 @@ def render_opml(feeds: Sequence[OpmlFeed], *, title: str, date: datetime) -> byt
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = _xml_text(title)
-    etree.SubElement(head, "dateCreated").text = _rfc822(date.astimezone(UTC))
+    etree.SubElement(head, "dateCreated").text = format_rfc822(date)
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
     for feed in feeds:
@@ -73,16 +75,3 @@ def render_opml(feeds: Sequence[OpmlFeed], *, title: str, date: datetime) -> byt
 
 def _xml_text(value: str) -> str:
     return _NOT_XML.sub("", value)
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _rfc822(utc: datetime) -> str:
-    """`email.utils.format_datetime` of a UTC time ("Tue, 11 Jun 2024 21:38:09 +0000"), without
-    importing the email package (socket, random, calendar: ~5 ms of `convert`)."""
-    return (
-        f"{_DAYS[utc.weekday()]}, {utc.day:02d} {_MONTHS[utc.month - 1]} {utc.year:04d} "
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d} +0000"
-    )

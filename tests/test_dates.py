@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedkit.dates import format_rfc3339, load_tz, parse_date
+from feedkit.dates import format_rfc822, format_rfc3339, load_tz, parse_date
 
 DATA = Path(__file__).parent / "data"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -379,3 +380,16 @@ def test_format_rfc3339(moment: datetime, expected: str) -> None:
 def test_format_rfc3339_needs_an_aware_datetime() -> None:
     with pytest.raises(ValueError, match="aware"):
         format_rfc3339(naive(2024, 6, 11, 21, 38, 9))
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_rfc822_dates_are_what_email_utils_writes(moment: datetime) -> None:
+    """The OPML file's date is written without the email package, exactly as it writes it."""
+    assert format_rfc822(moment) == format_datetime(moment)
+
+
+def test_an_rfc822_date_is_written_in_utc_and_needs_a_zone() -> None:
+    moment = datetime(2024, 6, 12, 5, 38, 9, tzinfo=timezone(timedelta(hours=8)))
+    assert format_rfc822(moment) == "Tue, 11 Jun 2024 21:38:09 +0000"
+    with pytest.raises(ValueError, match="aware"):
+        format_rfc822(datetime(2024, 6, 11))  # noqa: DTZ001 - the naive time it refuses
