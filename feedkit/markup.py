@@ -150,8 +150,7 @@ _COLUMNS = {"W": 2, "F": 2, "Na": 1, "H": 1, "A": 1, "N": 1}
 
 def display_width(text: str) -> int:
     """Terminal-style width: East Asian wide and full-width characters count as two."""
-    classes = list(map(unicodedata.east_asian_width, text))
-    return len(classes) + classes.count("W") + classes.count("F")
+    return sum(map(_COLUMNS.__getitem__, map(unicodedata.east_asian_width, text)))
 
 
 def shorten(text: str, width: int, *, ellipsis: str = "…") -> str:

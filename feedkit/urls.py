@@ -87,7 +87,7 @@ def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     """The dedupe key of a source link; None when it is not an absolute http(s) URL (see
     `_canonical`).  A plain URL (most source links) is made canonical at once; any other is
     memoized: an article's link is canonicalized for its key and its id."""
-    if rules.www_equal and len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url):
+    if rules.www_equal and _plain(url):
         host, _, path = url.partition("://")[2].partition("/")
         key = f"https://{host}{('/' + path).rstrip('/') or '/'}"
         return url if key == url else key  # (one string, not two: a scan keeps both)
@@ -106,6 +106,11 @@ _PLAIN_URL = re.compile(
 
 
 _PLAIN_MAX = 253  # characters: a shorter URL cannot hold a host name too long for DNS
+
+
+def _plain(url: str) -> bool:
+    """Whether `url` is as plain as a canonical URL (see _PLAIN_URL)."""
+    return len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url) is not None
 
 
 @lru_cache(maxsize=1 << 14)
@@ -139,7 +144,7 @@ _UNSAFE_IN_IRI = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}]+')
 def absolute_http_url(url: str, base: str = "") -> str | None:
     """``url`` resolved against ``base``, when it is an absolute http(s) URL: as written, but for
     characters no IRI may hold (spaces, quotes, angle brackets, controls), percent-encoded."""
-    if not base and len(url) < _PLAIN_MAX and _PLAIN_URL.fullmatch(url):
+    if not base and _plain(url):
         return url  # (most source links: nothing to resolve, nothing to encode)
     try:
         joined = urljoin(base.strip(), url.strip()).strip()
