@@ -205,17 +205,17 @@ def _wrapped(rows: list[str], start: int) -> list[str]:
     return rows[start:end]
 
 
-def _joined(value: str) -> str | None:
-    """A value wrapped over lines as one line: plain text folded, a quoted value or a block
-    (`|`, `>`) read and quoted again in single quotes (which `_scalar` reads back as is)."""
+def _wrapped_value(value: str) -> tuple[str | None, bool]:
+    """A value wrapped over lines: (its text, whether that is its value already).  A quoted
+    value or a block (`|`, `>`) is read; plain text is folded onto one line, which `_scalar`
+    then judges like any other.  (None, True) when only YAML can read it."""
     first, _, more = value.partition("\n")
     if first[:1] in ("|", ">"):
-        text = block(first, more.split("\n"))
-    elif first[:1] in ("'", '"'):
-        text = quoted(value)
-    else:
-        return wrapped_plain(first, more.split("\n"))
-    return None if text is None else "'" + text.replace("'", "''") + "'"
+        return block(first, more.split("\n")), True
+    if first[:1] in ("'", '"'):
+        return quoted(value), True
+    text = wrapped_plain(first, more.split("\n"))
+    return text, text is None
 
 
 def _mapping(lines: list[_Line]) -> dict[str, object] | None:
@@ -245,10 +245,14 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
         if key in result:
             return None  # YAML keeps the last; let it decide
         if "\n" in value:  # wrapped over lines (a block's last spaces are its text)
-            joined = _joined(value.lstrip(" "))
-            if joined is None:
+            wrapped, read = _wrapped_value(value.lstrip(" "))
+            if wrapped is None:
                 return None
-            text = joined
+            if read:
+                result[key] = wrapped
+                list_key = None
+                continue
+            text = wrapped
         else:
             text = value.strip()
         if not text:
@@ -279,16 +283,8 @@ def _scalar(text: str) -> str | bool | int | float | None:
         if text in _SPECIAL_WORD:
             return _BOOLS.get(text)
         return text
-    if first == '"':
-        inner = text[1:-1]
-        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
-            return quoted(text)  # escapes (or no closing quote: None)
-        return inner
-    if first == "'":
-        inner = text[1:-1]
-        if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
-            return None
-        return inner.replace("''", "'")
+    if first in ("'", '"'):
+        return quoted(text)
     if first in _UNSAFE_START or text in _SPECIAL_WORD or text.endswith(":"):
         return None
     if any(mark in text for mark in _NEEDS_YAML):

@@ -6,7 +6,8 @@ maker ...`, and without `allow_unicode` every Chinese title becomes `"\\u4F0A\\u
 quickyaml reads such values with these functions instead of sending the whole front matter to
 PyYAML (~300 µs a file instead of ~60).  They follow PyYAML's scanner (`scan_flow_scalar`,
 `scan_plain`) for the text of one value and answer None wherever it would do anything else:
-raise an error, or give a character XML cannot carry (the loader's path removes those).
+raise an error, or make by an escape a character XML cannot carry (the loader's path removes
+those; characters written as they are, quickyaml's caller checks in the whole text).
 """
 
 from __future__ import annotations
@@ -58,10 +59,14 @@ def quoted(text: str) -> str | None:
     value: str | None = match.group(1)
     if value and "\n" in value:
         value = _folded(value, double=double)
-    if value and double and "\\" in value:
-        value = _unescaped(value)
-    elif value and not double:
-        value = value.replace("''", "'")
+    if not value:
+        return value
+    if not double:
+        return value.replace("''", "'")
+    if "\\" not in value:
+        return value
+    value = _unescaped(value)
+    # An escape can make what XML cannot carry (text as written was checked by the caller).
     return None if value is None or XML_FORBIDDEN.search(value) else value
 
 
