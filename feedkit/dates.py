@@ -34,6 +34,10 @@ _ISO = re.compile(
     re.VERBOSE | re.ASCII,
 )
 
+# The form JavaScript's toISOString and most generators write, in UTC ("…T21:38:09.733Z"):
+# every one a real date is read by fromisoformat as `_parse_text` would read it.
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+
 # RFC 2822 date-time, with the obsolete forms feeds still use: no weekday, two-digit year,
 # no seconds, a named zone, a trailing comment such as "(UTC)"; full month names too.
 _RFC2822 = re.compile(
@@ -92,6 +96,11 @@ def parse_date(value: object, *, tz: tzinfo = UTC) -> datetime:
 
     Raises ValueError, whose message reads after a field name: "must be a date (…), got 'x'".
     """
+    if type(value) is str and _UTC_STAMP.fullmatch(value):
+        try:  # the commonest form, already in UTC: read at once
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # (an impossible date: the long way says why)
     if isinstance(value, datetime):
         aware = value.tzinfo is not None and value.utcoffset() is not None
         moment = value if aware else _in_zone(value, tz)

@@ -48,7 +48,7 @@ def quick_scan(
     if text.find("\n...", 3, end) >= 0:  # (another fence YAML knows)
         return None
     front = quick_front_matter(text[4 : end + 1])
-    if front is None or "id" in front or fields.truthy(front.get("draft")):
+    if front is None or "id" in front or ("draft" in front and fields.truthy(front["draft"])):
         return None
     get = front.get
     date = get("date")
@@ -79,23 +79,25 @@ def quick_scan(
         return None
     # (tuple.__new__: a NamedTuple's own __new__ is Python code, and this runs for every section)
     made = tuple(
-        _new(
-            Scanned,
-            (
-                canonical,
-                lang,
-                published,
-                updated,
-                "",  # the article's id derives from the key
-                link,
-                authors,
-                tags,
-                image,
-                source,
-                priority,
-                origin,
-            ),
-        )
-        for lang in section_langs(body, options.source_labels, langs=codes)
+        [
+            _new(
+                Scanned,
+                (
+                    canonical,
+                    lang,
+                    published,
+                    updated,
+                    "",  # the article's id derives from the key
+                    link,
+                    authors,
+                    tags,
+                    image,
+                    source,
+                    priority,
+                    origin,
+                ),
+            )
+            for lang in section_langs(body, options.source_labels, langs=codes)
+        ]
     )
     return made or None  # no text in the body: an error

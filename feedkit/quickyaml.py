@@ -126,8 +126,19 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     result: dict[str, object] = {}
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
+    lists: list[str] = []  # the keys of "key:" lines
     for key, text, stamp, quoted_value, item_dash, item in lines:
-        if item:
+        if text:  # `key: text`, the commonest line
+            if key in result or ": " in text:
+                return None
+            if text in _SPECIAL_WORD:
+                if text not in _BOOLS:
+                    return None
+                result[key] = _BOOLS[text]
+            else:
+                result[key] = text
+            items = None
+        elif item:
             if items is None or ": " in item:
                 return None
             if not items:
@@ -141,21 +152,20 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
             else:
                 items.append(item)
         elif key:
-            if key in result or ": " in text:
+            if key in result:
                 return None
-            value: object = text
-            if text in _SPECIAL_WORD:
-                if text not in _BOOLS:
+            items = None
+            if stamp:
+                if not _possible(stamp):
                     return None
-                value = _BOOLS[text]
-            if stamp and not _possible(stamp):
-                return None
-            if quoted_value:
-                value = quoted_value[1:-1]  # (text, whatever its words)
-            items = None if text or stamp or quoted_value else []
-            result[key] = value if text or quoted_value else stamp or items
-    for key, found_value in result.items():
-        if found_value == []:
+                result[key] = stamp
+            elif quoted_value:
+                result[key] = quoted_value[1:-1]  # (text, whatever its words)
+            else:
+                result[key] = items = []
+                lists.append(key)
+    for key in lists:
+        if not result[key]:
             result[key] = None  # "key:" and no items: YAML reads null
     return result
 

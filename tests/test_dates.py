@@ -296,6 +296,20 @@ def test_iso_round_trip(moment: datetime, sep: str) -> None:
     assert parse_date(moment.isoformat(sep)) == moment.astimezone(UTC)
 
 
+@given(st.datetimes(min_value=naive(1, 1, 1)), st.integers(min_value=0, max_value=6))
+def test_the_utc_form_generators_write_reads_as_its_offset_form_does(
+    moment: datetime, digits: int
+) -> None:
+    # "…Z" (JavaScript's toISOString writes 3 digits of the second) is read at once;
+    # "…+00:00" the long way.
+    fraction = f"{moment.microsecond:06d}"[:digits]
+    stamp = moment.isoformat(timespec="seconds") + ("." + fraction if digits else "")
+    parsed = parse_date(stamp + "Z")
+    assert parsed == parse_date(stamp + "+00:00")
+    assert parsed.tzinfo is UTC
+    assert parsed.microsecond == int(fraction.ljust(6, "0"))
+
+
 @given(st.datetimes(min_value=naive(2, 1, 1), max_value=naive(9998, 12, 31)))
 def test_rfc3339_round_trip(moment: datetime) -> None:
     aware = moment.replace(tzinfo=UTC)
