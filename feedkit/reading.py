@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,19 +126,31 @@ class _Job:
                 self.read_into(result, item)
             return result
         # The quick scan first (see `quickscan.quick_scan`), with what stays the same for every
-        # file looked up once: this loop runs for every file of the folder.
-        scan = partial(
-            quick_scan,
-            source=self.source,
-            priority=self.priority,
-            options=self.options,
-            rules=self.rules,
-            tz=self.tz,
+        # file looked up once: this loop runs for every file of the folder.  (A direct call:
+        # functools.partial would copy its keywords at every call.)
+        source, priority, options, rules, tz = (
+            self.source,
+            self.priority,
+            self.options,
+            self.rules,
+            self.tz,
         )
         add = result.scanned.extend
         for item in items:
             data = _read_small(item.path)
-            scanned = scan(data, item.path) if data is not None else None
+            scanned = (
+                quick_scan(
+                    data,
+                    item.path,
+                    source=source,
+                    priority=priority,
+                    options=options,
+                    rules=rules,
+                    tz=tz,
+                )
+                if data is not None
+                else None
+            )
             if scanned is None:
                 self.read_into(result, item, quick_tried=data is not None)
             else:
