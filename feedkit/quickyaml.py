@@ -34,6 +34,8 @@ _BOOLS = {word: True for word in ("yes", "Yes", "YES", "true", "True", "TRUE", "
 _BOOLS |= {
     word: False for word in ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
 }
+# The rest of them: null, or y and n, which PyYAML reads as text but YAML 1.1 as booleans.
+_NULLISH = _SPECIAL_WORD - _BOOLS.keys()
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
@@ -66,19 +68,21 @@ _LINE = re.compile(
 # The flattest front matter of all, cut by one regex: `key: value`, `key:` and its `- item`
 # lines, and blank lines, where every value is plain text that YAML cannot take for anything
 # else (a letter first, or digits first and a non-ASCII character later; no tab, " #" or ": ",
-# no ":" or space last; not true/false/yes/no/on/off/null/y/n) or an ISO 8601 timestamp.  A line
-# of any other kind makes no tuple, so the count of tuples tells.
+# no ":" or space last; not true/false/yes/no/on/off/null/y/n) or an ISO 8601 timestamp.  Plain
+# text may go on over indented lines, as yaml.dump wraps a long description (and so
+# python-frontmatter); those are folded as the line-by-line reader folds them.  A line of any
+# other kind makes no tuple, so the count of tuples tells.
 _TEXT = r"(?:[^\W\d_]|[0-9](?=[^\n]*[^\x00-\x7f]))(?:[^\n]*[^\s:])?"
 _STAMP = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
 # A value in quotes with nothing to read in it: no escape, no '' (its quotes kept, so that ""
 # is not taken for no value).
 _QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
 # (key, text value, timestamp value, quoted value, list item's dash with its indentation, list
-# item).  Each line is matched with its line break (a `$` would leave the search one failed try
-# at every line break: 20 % slower).
+# item, indented line going on with the value before it).  Each line is matched with its line
+# break (a `$` would leave the search one failed try at every line break: 20 % slower).
 _FLAT_LINE = re.compile(
     rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})))?"
-    rf"|([ ]*-)[ ]+({_TEXT})|)[ ]*\n",
+    rf"|([ ]*-)[ ]+({_TEXT})|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|)[ ]*\n",
     re.MULTILINE,
 )
 
@@ -127,17 +131,31 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
     lists: list[str] = []  # the keys of "key:" lines
-    for key, text, stamp, quoted_value, item_dash, item in lines:
+    text_key = ""  # the key of the last line, when it is `key: text`: text that may go on
+    first = ""  # that text
+    more: list[str] = []  # the indented lines it goes on over
+    lines.append(_NO_LINE)  # (after the last line: text going on is folded)
+    for key, text, stamp, quoted_value, item_dash, item, going_on in lines:
+        if going_on:
+            if not text_key:
+                return None  # after a list item, a quoted value or a blank line: YAML's
+            more.append(going_on)
+            continue
+        if more:
+            folded = wrapped_plain(first, more)
+            value = None if folded is None else _scalar(folded)
+            if value is None:
+                return None
+            result[text_key], more = value, []
+        text_key = ""
         if text:  # `key: text`, the commonest line
             if key in result or ": " in text:
                 return None
-            if text in _SPECIAL_WORD:
-                if text not in _BOOLS:
-                    return None
-                result[key] = _BOOLS[text]
-            else:
-                result[key] = text
+            if text in _NULLISH:
+                return None
+            result[key] = _BOOLS.get(text, text)
             items = None
+            text_key, first = key, text
         elif item:
             if items is None or ": " in item:
                 return None
@@ -145,12 +163,9 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
                 dash = item_dash
             elif item_dash != dash:
                 return None  # more indented: "a - b" to YAML, one item; less: an error
-            if item in _SPECIAL_WORD:
-                if item not in _BOOLS:
-                    return None
-                items.append(_BOOLS[item])
-            else:
-                items.append(item)
+            if item in _NULLISH:
+                return None
+            items.append(_BOOLS.get(item, item))
         elif key:
             if key in result:
                 return None
@@ -168,6 +183,9 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
         if not result[key]:
             result[key] = None  # "key:" and no items: YAML reads null
     return result
+
+
+_NO_LINE = ("",) * 7  # a blank line, as _FLAT_LINE cuts it
 
 
 # A line as (key, value, dash, item, other): `key: value` / `key:`, `- item`, or a blank line.

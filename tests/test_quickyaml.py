@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedkit.dates import parse_date
-from feedkit.quickyaml import _by_lines, _mapping, quick_front_matter
+from feedkit.quickyaml import _by_lines, _mapping, flat_front_matter, quick_front_matter
 from feedkit.yaml_comments import without_comments
 
 
@@ -342,3 +342,41 @@ def test_the_seed_s_front_matter_as_a_yaml_library_writes_it_is_read_the_quick_w
         raw = yaml.safe_dump(fields, allow_unicode=allow_unicode, sort_keys=False)
         assert "\n  " in raw  # (wrapped)
         assert quick_front_matter(raw) == fields
+
+
+def test_a_wrapped_plain_value_keeps_front_matter_flat() -> None:
+    """As yaml.dump writes it with allow_unicode (python-frontmatter does): the description
+    goes on over an indented line, the date is quoted.  The one-regex reader takes it."""
+    raw = (
+        "title: 伊隆·马斯克撤销了对OpenAI的诉讼\n"
+        "date: '2024-06-11T21:38:09.733Z'\n"
+        "description: No reason given for dismissal of breach-of-contract claims against the\n"
+        "  ChatGPT maker that Tesla boss split from in 2018\n"
+        "tags:\n"
+        "- companies\n"
+        "author: ft\n"
+    )
+    flat = flat_front_matter(raw)
+    assert flat == yaml.safe_load(raw)
+    assert flat is not None
+    assert flat["description"] == (
+        "No reason given for dismissal of breach-of-contract claims against the ChatGPT maker"
+        " that Tesla boss split from in 2018"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "title: a\n  b: c\n",  # a mapping inside: YAML's error
+        "title: a\n\n  b\n",  # a blank line between: a line break, YAML's to fold
+        "tags:\n- a\n  b\n",  # going on with a list item
+        "title: 'a'\n  b\n",  # after a quoted value
+        "date: 2024-06-11\n  b\n",  # after a timestamp
+        "title: a\n  b:\n",  # ":" last
+        "title: null\n  b\n",  # YAML's null first
+        "title:\n  b\n",  # the value on the next line
+    ],
+)
+def test_what_the_flat_reader_leaves_when_a_value_goes_on(raw: str) -> None:
+    assert flat_front_matter(raw) is None
