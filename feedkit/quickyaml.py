@@ -124,30 +124,19 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     """The mapping of the flattest front matter (see `_FLAT_LINE`); None for any other."""
     if raw[-1:] != "\n":
         raw += "\n"
-    lines = _FLAT_LINE.findall(raw)
+    lines: list[_FlatLine] = _FLAT_LINE.findall(raw)
     if len(lines) != raw.count("\n"):
         return None  # a line of another kind
+    return _flat_lines_mapping(lines)
+
+
+def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
+    """`_flat_mapping` of the lines as `_FLAT_LINE` cuts them."""
     result: dict[str, object] = {}
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
     lists: list[str] = []  # the keys of "key:" lines
-    text_key = ""  # the key of the last line, when it is `key: text`: text that may go on
-    first = ""  # that text
-    more: list[str] = []  # the indented lines it goes on over
-    lines.append(_NO_LINE)  # (after the last line: text going on is folded)
     for key, text, stamp, quoted_value, item_dash, item, going_on in lines:
-        if going_on:
-            if not text_key:
-                return None  # after a list item, a quoted value or a blank line: YAML's
-            more.append(going_on)
-            continue
-        if more:
-            folded = wrapped_plain(first, more)
-            value = None if folded is None else _scalar(folded)
-            if value is None:
-                return None
-            result[text_key], more = value, []
-        text_key = ""
         if text:  # `key: text`, the commonest line
             if key in result or ": " in text:
                 return None
@@ -155,7 +144,6 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
                 return None
             result[key] = _BOOLS.get(text, text)
             items = None
-            text_key, first = key, text
         elif item:
             if items is None or ": " in item:
                 return None
@@ -179,13 +167,42 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
             else:
                 result[key] = items = []
                 lists.append(key)
+        elif going_on:  # (seldom: tested last) fold every value that goes on, then read again
+            folded = _folded(lines)
+            return None if folded is None else _flat_lines_mapping(folded)
     for key in lists:
         if not result[key]:
             result[key] = None  # "key:" and no items: YAML reads null
     return result
 
 
-_NO_LINE = ("",) * 7  # a blank line, as _FLAT_LINE cuts it
+_FlatLine = tuple[str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
+_NO_LINE: _FlatLine = ("",) * 7  # a blank line
+
+
+def _folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
+    """The lines, each run of indented lines that goes on with a `key: text` value folded into
+    its text as the line-by-line reader folds it (`wrapped_plain`, then `_scalar`, reads it as
+    that text); None when a run goes on with anything else (a list item, a quoted value, a
+    blank line) or folds into what YAML would read otherwise."""
+    kept: list[_FlatLine] = []
+    more: list[str] = []  # the run going on with kept[-1]
+    for line in (*lines, _NO_LINE):
+        if line[6]:
+            if not kept or not kept[-1][1]:
+                return None
+            more.append(line[6])
+            continue
+        if more:
+            key, first, *rest = kept[-1]
+            text = wrapped_plain(first, more)
+            if text is None or _scalar(text) != text:
+                return None
+            kept[-1] = (key, text, *rest)  # type: ignore[assignment]
+            more = []
+        kept.append(line)
+    kept.pop()  # (the blank line after the last)
+    return kept
 
 
 # A line as (key, value, dash, item, other): `key: value` / `key:`, `- item`, or a blank line.

@@ -374,9 +374,24 @@ def test_a_wrapped_plain_value_keeps_front_matter_flat() -> None:
         "title: 'a'\n  b\n",  # after a quoted value
         "date: 2024-06-11\n  b\n",  # after a timestamp
         "title: a\n  b:\n",  # ":" last
-        "title: null\n  b\n",  # YAML's null first
         "title:\n  b\n",  # the value on the next line
+        "title: null\n  b\n",  # YAML's null first (going on, it is text: PyYAML says so)
     ],
 )
 def test_what_the_flat_reader_leaves_when_a_value_goes_on(raw: str) -> None:
     assert flat_front_matter(raw) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "title: yes\n  b\n",  # a boolean word, going on: text
+        "title: a\n  b\n    c\n",  # indented further
+        "title: a\n  b\ntags:\n- x\n",
+        "title: 中文\n  标题\n",
+    ],
+)
+def test_values_going_on_read_flat_as_yaml_reads_them(raw: str) -> None:
+    flat = flat_front_matter(raw)
+    assert flat is not None
+    assert flat == yaml.safe_load(raw)
