@@ -138,9 +138,7 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
     lists: list[str] = []  # the keys of "key:" lines
     for key, text, stamp, quoted_value, item_dash, item, going_on in lines:
         if text:  # `key: text`, the commonest line
-            if key in result or ": " in text:
-                return None
-            if text in _NULLISH:
+            if key in result or ": " in text or text in _NULLISH:
                 return None
             result[key] = _BOOLS.get(text, text)
             items = None
@@ -182,9 +180,9 @@ _NO_LINE: _FlatLine = ("",) * 7  # a blank line
 
 def _folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
     """The lines, each run of indented lines that goes on with a `key: text` value folded into
-    its text as the line-by-line reader folds it (`wrapped_plain`, then `_scalar`, reads it as
-    that text); None when a run goes on with anything else (a list item, a quoted value, a
-    blank line) or folds into what YAML would read otherwise."""
+    its text as the line-by-line reader folds it (`wrapped_plain`); None when a run goes on with
+    anything else (a list item, a quoted value, a blank line), or when `_scalar` would not read
+    the folded text as that text."""
     kept: list[_FlatLine] = []
     more: list[str] = []  # the run going on with kept[-1]
     for line in (*lines, _NO_LINE):
