@@ -24,7 +24,7 @@ from feedkit.clock import fixed_clock
 from feedkit.config import load_config_dir
 from feedkit.dates import format_rfc3339
 from feedkit.fetch import Fetcher
-from feedkit.incremental import ArticleIndex
+from feedkit.incremental import ArticleIndex, IndexPass
 from feedkit.model import ArticleOptions
 from feedkit.pipeline import FeedRun, run_feed, run_once
 from feedkit.sources import RefreshContext
@@ -142,6 +142,19 @@ def only(run: FeedRun) -> tuple[bool, int, int]:
     return outcome.ok, outcome.new, outcome.changed
 
 
+def refresh_index(index: ArticleIndex, site: Site, store: Store) -> IndexPass:
+    """One pass of a daemon's index over the site's articles, at T1."""
+    return index.refresh(
+        site.articles,
+        store,
+        now=T1,
+        priority=0,
+        options=ArticleOptions(),
+        rules=DEFAULT_RULES,
+        tz=UTC,
+    )
+
+
 # --- an unchanged file is never read again -----------------------------------------------------
 
 
@@ -183,15 +196,7 @@ def test_an_idle_pass_reads_no_file_and_writes_nothing_to_the_store(
     with Store.open(site.state, clock=fixed_clock(T1)) as store:
 
         def refresh() -> tuple[int, int]:
-            found = index.refresh(
-                site.articles,
-                store,
-                now=T1,
-                priority=0,
-                options=ArticleOptions(),
-                rules=DEFAULT_RULES,
-                tz=UTC,
-            )
+            found = refresh_index(index, site, store)
             return found.read, len(found.entries)
 
         assert refresh() == (3, 3)
@@ -199,6 +204,41 @@ def test_an_idle_pass_reads_no_file_and_writes_nothing_to_the_store(
         monkeypatch.setattr(store, "put_files", lambda *args: writes.append(args))
         assert refresh() == (0, 3)
         assert writes == []
+
+
+def test_the_index_a_daemon_keeps_sees_every_change_after_an_idle_pass(site: Site) -> None:
+    """After an idle pass every change is still read: an edit, a broken edit (reported again at
+    every pass until it is mended), a file removed, a file added, an edit that keeps the size."""
+    for slug in ("harbour", "bridge", "tunnel"):
+        site.write(f"{slug}.md", article(slug))
+    index = ArticleIndex(feed="news", source="local")
+    with Store.open(site.state, clock=fixed_clock(T1)) as store:
+
+        def refresh() -> tuple[int, int, int, list[str]]:
+            found = refresh_index(index, site, store)
+            where = [problem.where for problem in found.problems]
+            return found.read, found.removed, len(found.entries), where
+
+        assert refresh() == (3, 0, 3, [])
+        assert refresh() == (0, 0, 3, [])
+        broken = site.write("bridge.md", "---\ntitle: [unclosed\n---\n\nBody.\n")
+        for _ in range(2):  # until it is mended, at every pass
+            read, removed, entries, where = refresh()
+            assert (read, removed, entries) == (0, 0, 3)
+            assert [w.split(":")[0] for w in where] == [str(broken)]
+        site.write("bridge.md", article("bridge", "The bridge reopened."))
+        assert refresh() == (1, 0, 3, [])
+        assert refresh() == (0, 0, 3, [])
+        (site.articles / "tunnel.md").unlink()
+        assert refresh() == (0, 1, 2, [])
+        assert refresh() == (0, 0, 2, [])
+        site.write("quay.md", article("quay"))
+        assert refresh() == (1, 0, 3, [])
+        same_size = article("quay").replace("through the week", "across the week.")
+        assert len(same_size) == len(article("quay"))
+        site.write("quay.md", same_size)
+        assert refresh() == (1, 0, 3, [])
+        assert refresh() == (0, 0, 3, [])
 
 
 # --- deleted, renamed, moved ------------------------------------------------------------------
