@@ -135,15 +135,20 @@ def wrapped_plain(first: str, more: Sequence[str]) -> str | None:
     folded = first.strip(" ")
     if not folded[:1].isalpha():
         return None
-    breaks = ""
     for line in (first, *more):
         text = line.strip(" ")
         if "\t" in text or ": " in text or " #" in text or text.endswith(":"):
             return None  # where YAML would end the value, or a tab
-    for line in more:
-        text = line.strip(" ")
-        if text:
-            folded += (breaks or " ") + text
+    return _fold(folded, [line.strip(" ") for line in more])
+
+
+def _fold(first: str, lines: Sequence[str]) -> str:
+    """`first` and the `lines` after it folded as YAML folds a plain or `>` scalar: a line
+    break becomes a space, and each blank line a line break instead."""
+    folded, breaks = first, ""
+    for line in lines:
+        if line:
+            folded += (breaks or " ") + line
             breaks = ""
         else:
             breaks += "\n"
@@ -172,16 +177,7 @@ def block(header: str, rows: Sequence[str]) -> str | None:
             return None  # a more indented line keeps its line breaks when folded
         else:
             lines.append(text)
-    if kind == "|":
-        value = "\n".join(lines)
-    else:
-        value, breaks = lines[0], ""
-        for line in lines[1:]:
-            if line:
-                value += (breaks or " ") + line
-                breaks = ""
-            else:
-                breaks += "\n"
+    value = "\n".join(lines) if kind == "|" else _fold(lines[0], lines[1:])
     return value if chomp == "-" else value + "\n"
 
 
