@@ -166,7 +166,7 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
                 result[key] = items = []
                 lists.append(key)
         elif going_on:  # (seldom: tested last) fold every value that goes on, then read again
-            folded = _folded(lines)
+            folded = _going_on_folded(lines)
             return None if folded is None else _flat_lines_mapping(folded)
     for key in lists:
         if not result[key]:
@@ -178,7 +178,7 @@ _FlatLine = tuple[str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a lin
 _NO_LINE: _FlatLine = ("",) * 7  # a blank line
 
 
-def _folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
+def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
     """The lines, each run of indented lines that goes on with a `key: text` value folded into
     its text as the line-by-line reader folds it (`wrapped_plain`); None when a run goes on with
     anything else (a list item, a quoted value, a blank line), or when `_scalar` would not read
