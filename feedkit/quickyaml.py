@@ -12,6 +12,12 @@ text (or None for an empty value), but for YAML's boolean words (`draft: false`)
 decimal numbers (`weight: 10`, `rating: 4.5`), which come back as the booleans and numbers YAML
 makes of them; feedkit's field readers accept text for every field (dates, booleans, numbers as
 titles).
+
+One difference is chosen: the control characters U+007F-U+009F (but U+0085, a line break) are
+read as the text they are, where PyYAML's reader refuses the whole document.  XML carries them,
+a stray one in a title is no reason to drop an article, and looking for them would cost every
+file a pass over its front matter (~2 % of a file's scan).  They come from text decoded with
+the wrong codec; front matter that needs PyYAML anyway still fails on them there.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from feedkit.yaml_comments import without_comments, wraps
 from feedkit.yaml_scalars import block, flow_items, quoted, wrapped_plain
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
-# Plain scalars YAML would read as something other than text: leave them to YAML.
+# Plain scalars YAML would read as something other than text: leave them to YAML.  (PyYAML's
+# safe loader fails on "<<" and "=", its merge and value keys, as values.)
 _SPECIAL_WORD = frozenset(
     case(word)
     for word in ("true", "false", "yes", "no", "on", "off", "null", "y", "n")
     for case in (str.lower, str.title, str.upper)
-) | {"~"}
+) | {"~", "<<", "="}
 # What PyYAML's bool resolver reads as a boolean (y and n are not among them: left to YAML).
 _BOOLS = {word: True for word in ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")}
 _BOOLS |= {
@@ -66,23 +73,39 @@ _LINE = re.compile(
 
 
 # The flattest front matter of all, cut by one regex: `key: value`, `key:` and its `- item`
-# lines, and blank lines, where every value is plain text that YAML cannot take for anything
-# else (a letter first, or digits first and a non-ASCII character later; no tab, " #" or ": ",
-# no ":" or space last; not true/false/yes/no/on/off/null/y/n) or an ISO 8601 timestamp.  Plain
-# text may go on over indented lines, as yaml.dump wraps a long description (and so
-# python-frontmatter); those are folded as the line-by-line reader folds them.  A line of any
-# other kind makes no tuple, so the count of tuples tells.
-_TEXT = r"(?:[^\W\d_]|[0-9](?=[^\n]*[^\x00-\x7f]))(?:[^\n]*[^\s:])?"
+# lines, comment lines and blank lines, where every value is plain text that YAML cannot take
+# for anything else (no tab, " #" or ": ", no ":" or space last; not true/false/yes/no/on/off/
+# null/y/n), an ISO 8601 timestamp, a quoted value or a flow list `[a, b]`.  Plain text and
+# quoted values may go on over indented lines, as yaml.dump wraps a long title or description
+# (and so python-frontmatter); those are folded as the line-by-line reader folds them.  A line
+# of any other kind makes no tuple, so the count of tuples (and of the line breaks in quoted
+# values) tells.
+# Plain text starts with a letter; a digit, when a non-ASCII character comes later (no number
+# or timestamp holds one); or a character that YAML gives no meaning at the start of a plain
+# value and reads no number, date, boolean or null from: ( ) $ / ; ^ and any non-ASCII one
+# ("《", "【", "“", an emoji, U+3000: YAML's blanks are spaces and tabs only).  YAML's
+# indicators are not among them, nor - + . ~ < =, which start its numbers, nulls, merge key
+# and value key.
+_TEXT = r"(?:[^\W\d]|[0-9](?=[^\n]*[^\x00-\x7f])|[^\x00-\x7f]|[$()/;^])(?:[^\n]*[^ :\n])?"
 _STAMP = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
-# A value in quotes with nothing to read in it: no escape, no '' (its quotes kept, so that ""
-# is not taken for no value).
-_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
-# (key, text value, timestamp value, quoted value, list item's dash with its indentation, list
-# item, indented line going on with the value before it).  Each line is matched with its line
-# break (a `$` would leave the search one failed try at every line break: 20 % slower).
+# A line break inside a quoted value, with the blank lines after it, and the next line's
+# indentation (a line must be indented to go on here; it may not be blank: one parse only).
+_QUOTE_BREAK = r"\n(?:[ ]*\n)*[ ]+(?=[^ \n])"
+# A value in quotes, its quotes kept (so that "" is not taken for no value), without escapes:
+# front matter full of them (yaml.dump's "\u4F0A\u9686...") reads faster the other way.
+# '' and line breaks are left for `yaml_scalars.quoted` to read.
+_QUOTED = (
+    rf"\"[^\"\\\n]*(?:{_QUOTE_BREAK}[^\"\\\n]*)*\""
+    rf"|'[^'\n]*(?:(?:''|{_QUOTE_BREAK})[^'\n]*)*'"
+)
+# (key, text value, timestamp value, quoted value, flow list, list item's dash with its
+# indentation, list item (text or quoted), indented line going on with the value before it).
+# Each line is matched with its line break (a `$` would leave the search one failed try at
+# every line break: 20 % slower).
 _FLAT_LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})))?"
-    rf"|([ ]*-)[ ]+({_TEXT})|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|)[ ]*\n",
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])))?"
+    rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED})|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)"
+    rf"[ ]*\n",
     re.MULTILINE,
 )
 
@@ -91,10 +114,9 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
     if "\r" in raw or "\x85" in raw or "\u2028" in raw or "\u2029" in raw:
         return None  # YAML breaks lines at these too
-    if ": [" not in raw and "\\" not in raw:  # (never flat: a flow list, an escape)
-        flat = flat_front_matter(raw)
-        if flat is not None:
-            return flat
+    flat = flat_front_matter(raw)
+    if flat is not None:
+        return flat
     if (": |" in raw or ": >" in raw) and _SPACES_ONLY.search(raw):
         return None  # blank lines in a block value can hold its text: spaces (or YAML's error)
     if "#" in raw:
@@ -108,15 +130,15 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
     # Every line of most front matter is `key: value`, `key:` or `- item`: one regex pass
     # cuts them all; a line it cannot place sends the whole text to the line-by-line cutter.
     lines: list[_Line] | None = _LINE.findall(raw)
-    if lines is None or any(other and not other.isspace() for *_, other in lines):
+    if lines is None or any(other.strip(" \t") for *_, other in lines):
         lines = _by_lines(raw)
     return None if lines is None else _mapping(lines)
 
 
 def flat_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping of the flattest front matter (see `_FLAT_LINE`); None for any other."""
-    if "\t" in raw or " #" in raw or "\n#" in raw or raw[:1] == "#":  # (a comment: not flat)
-        return None
+    if "\t" in raw or " #" in raw or "\\" in raw:
+        return None  # a comment after a value or indented, or an escape: the other readers'
     return _flat_mapping(raw)
 
 
@@ -125,33 +147,45 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
     if raw[-1:] != "\n":
         raw += "\n"
     lines: list[_FlatLine] = _FLAT_LINE.findall(raw)
-    if len(lines) != raw.count("\n"):
-        return None  # a line of another kind
+    missing = raw.count("\n") - len(lines)
+    if missing and missing != "".join([line[3] + line[6] for line in lines]).count("\n"):
+        return None  # a line of another kind (lines a quoted value goes on over aside)
+    if (raw[:1] == " " or "\n " in raw) and any([line[7] for line in lines]):  # (seldom)
+        folded = _going_on_folded(lines)  # every value that goes on folded first
+        if folded is None:
+            return None
+        lines = folded
     return _flat_lines_mapping(lines)
 
 
 def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
-    """`_flat_mapping` of the lines as `_FLAT_LINE` cuts them."""
+    """`_flat_mapping` of the lines as `_FLAT_LINE` cuts them, with no line going on."""
     result: dict[str, object] = {}
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
     lists: list[str] = []  # the keys of "key:" lines
-    for key, text, stamp, quoted_value, item_dash, item, going_on in lines:
+    for key, text, stamp, quoted_value, flow, item_dash, item, _ in lines:
         if text:  # `key: text`, the commonest line
             if key in result or ": " in text or text in _NULLISH:
                 return None
             result[key] = _BOOLS.get(text, text)
             items = None
         elif item:
-            if items is None or ": " in item:
+            if items is None:
                 return None
             if not items:
                 dash = item_dash
             elif item_dash != dash:
                 return None  # more indented: "a - b" to YAML, one item; less: an error
-            if item in _NULLISH:
+            if item[0] in "\"'":
+                value = _quoted_value(item)
+                if value is None:
+                    return None
+                items.append(value)
+            elif ": " in item or item in _NULLISH:
                 return None
-            items.append(_BOOLS.get(item, item))
+            else:
+                items.append(_BOOLS.get(item, item))
         elif key:
             if key in result:
                 return None
@@ -161,21 +195,35 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
                     return None
                 result[key] = stamp
             elif quoted_value:
-                result[key] = quoted_value[1:-1]  # (text, whatever its words)
+                value = _quoted_value(quoted_value)
+                if value is None:
+                    return None
+                result[key] = value
+            elif flow:
+                found = _flow_list(flow)
+                if found is None:
+                    return None
+                result[key] = found
             else:
                 result[key] = items = []
                 lists.append(key)
-        elif going_on:  # (seldom: tested last) fold every value that goes on, then read again
-            folded = _going_on_folded(lines)
-            return None if folded is None else _flat_lines_mapping(folded)
     for key in lists:
         if not result[key]:
             result[key] = None  # "key:" and no items: YAML reads null
     return result
 
 
-_FlatLine = tuple[str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
-_NO_LINE: _FlatLine = ("",) * 7  # a blank line
+def _quoted_value(text: str) -> str | None:
+    """A quoted value as `_FLAT_LINE` finds it: text, whatever its words; None where only YAML
+    can read it."""
+    inner = text[1:-1]
+    if "\n" in inner or "''" in inner:
+        return quoted(text)  # ('' and line breaks read)
+    return inner
+
+
+_FlatLine = tuple[str, str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
+_NO_LINE: _FlatLine = ("",) * 8  # a blank line
 
 
 def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
@@ -186,10 +234,10 @@ def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
     kept: list[_FlatLine] = []
     more: list[str] = []  # the run going on with kept[-1]
     for line in (*lines, _NO_LINE):
-        if line[6]:
+        if line[7]:
             if not kept or not kept[-1][1]:
                 return None
-            more.append(line[6])
+            more.append(line[7])
             continue
         if more:
             key, first, *rest = kept[-1]
@@ -217,7 +265,7 @@ def _by_lines(raw: str) -> list[_Line] | None:
     while index < len(rows):
         line = rows[index]
         index += 1
-        if not line or line.isspace():
+        if not line.strip(" \t"):  # (YAML's blanks: not every space Python knows)
             lines.append(_BLANK)
         elif line[0] in " -":
             item = line.lstrip(" ")
@@ -225,11 +273,11 @@ def _by_lines(raw: str) -> list[_Line] | None:
                 return None
             lines.append(("", "", line[: len(line) - len(item) + 1], item[2:], ""))
         else:
-            match = _KEY.match(line.rstrip())
+            match = _KEY.match(line.rstrip(" \t"))
             if match is None:
                 return None
             value = match.group(2) or ""
-            more = _wrapped(rows, index) if value.strip() else []
+            more = _wrapped(rows, index) if value.strip(" \t") else []
             if more:
                 value = "\n".join([value, *more])
                 index += len(more)
@@ -243,7 +291,7 @@ def _wrapped(rows: list[str], start: int) -> list[str]:
     for index in range(start, len(rows)):
         if wraps(rows[index]):
             end = index + 1
-        elif rows[index] and not rows[index].isspace():
+        elif rows[index].strip(" \t"):
             break
     return rows[start:end]
 
@@ -278,7 +326,7 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
             elif dash != list_dash:
                 return None
             open_lists.discard(list_key)
-            found = _scalar(item.strip())
+            found = _scalar(item.strip(" \t"))
             if found is None:
                 return None
             items.append(found)
@@ -297,7 +345,7 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
                 continue
             text = wrapped
         else:
-            text = value.strip()
+            text = value.strip(" \t")
         if not text:
             result[key] = []
             list_key = key
@@ -340,7 +388,7 @@ def _scalar(text: str) -> str | bool | int | float | None:
                 return float(text)
             # other numbers ("1e3", "0x1F", "010", "1_000", "1:30") are YAML's to read; no
             # number holds a space, and a timestamp only after its date: "3 things" is text
-            return text if " " in text.strip() else None
+            return text if " " in text.strip(" ") else None
         if not _possible(text):
             return None  # YAML reports the impossible date, with its line
     return text

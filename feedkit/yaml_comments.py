@@ -40,7 +40,7 @@ def without_comments(raw: str) -> str | None:
             if start < 0:
                 continue  # all of the row is inside the value
             quote = ""
-        elif not row or row.isspace():
+        elif not row.strip(" \t"):
             continue
         elif row.lstrip(" ")[:1] == "#":
             rows[index] = ""
@@ -102,7 +102,7 @@ def _comment_at(row: str, start: int) -> int:
 def wraps(line: str) -> bool:
     """Whether a line goes on the value before it: indented, and neither blank nor a list item
     (YAML would go on a plain value with a list item too; quickyaml leaves that to it)."""
-    if line[:1] != " " or line.isspace():
+    if line[:1] != " " or not line.strip(" \t"):
         return False
     text = line.lstrip(" ")
     return text != "-" and not text.startswith("- ")

@@ -191,12 +191,12 @@ def test_anything_else_is_left_to_yaml(raw: str) -> None:
 
 
 words = st.text(
-    alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年")), min_size=1, max_size=12
+    alphabet=st.sampled_from(list("ab1-:,# '\"[]中文.T年《($=<\u3000\xa0")), min_size=1, max_size=12
 ) | (
     st.sampled_from(
         [
             *("yes", "No", "TRUE", "false", "on", "Off", "y", "n", "null", "~", "3 things"),
-            *("10", "+0", "a # b", "# c", "C#", "'q' # c", "[a, b] # c", "x  #"),
+            *("10", "+0", "a # b", "# c", "C#", "'q' # c", "[a, b] # c", "x  #", "<<", "="),
         ]
     )
 )
@@ -375,7 +375,7 @@ def test_a_wrapped_plain_value_keeps_front_matter_flat() -> None:
         "date: 2024-06-11\n  b\n",  # after a timestamp
         "title: a\n  b:\n",  # ":" last
         "title:\n  b\n",  # the value on the next line
-        "title: null\n  b\n",  # YAML's null first (going on, it is text: PyYAML says so)
+        " title: a\n",  # an indented first line
     ],
 )
 def test_what_the_flat_reader_leaves_when_a_value_goes_on(raw: str) -> None:
@@ -386,12 +386,67 @@ def test_what_the_flat_reader_leaves_when_a_value_goes_on(raw: str) -> None:
     "raw",
     [
         "title: yes\n  b\n",  # a boolean word, going on: text
+        "title: null\n  b\n",  # and YAML's null
         "title: a\n  b\n    c\n",  # indented further
         "title: a\n  b\ntags:\n- x\n",
         "title: 中文\n  标题\n",
+        "title: 《纽约时报》：马斯克撤诉\n",  # a first character YAML gives no meaning to
+        "title: 【快讯】马斯克撤诉\ntags:\n- “AI”\n",
+        "title: 🚀 Launch day\n",
+        "title: (Update) Musk drops suit\n",
+        "title: $6bn for xAI\n",
+        "title: _private\n",
+        "title: 'It''s here'\n",  # quotes with something to read in them
+        "title: 'Musk: the long\n  suit'\ndate: x\n",  # going on, as yaml.dump wraps it
+        'description: "a long\n  description,\n\n  in two paragraphs"\n',
+        "description: 'a long\n  description'\n",
+        "tags: [a, \"b c\", 'd']\n",  # a flow list
+        "tags: []\n",
+        "# imported from ft.com\ntitle: x\ntags:\n# the desk's\n- a\n#\n",  # comment lines
+        "title: \u3000标题\u3000\n",  # YAML strips no ideographic space
     ],
 )
-def test_values_going_on_read_flat_as_yaml_reads_them(raw: str) -> None:
+def test_front_matter_the_one_regex_reader_takes_reads_as_yaml_reads_it(raw: str) -> None:
+    """Values going on over lines, first characters YAML gives no meaning to, quoted values,
+    flow lists and comment lines: the one-regex reader's, each as YAML reads it."""
     flat = flat_front_matter(raw)
     assert flat is not None
     assert flat == yaml.safe_load(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "title: x # c\ndescription: \u3000a\u3000\n",  # (a comment: the other readers)
+        "title: x # c\ntags:\n- \u3000a\n- b\xa0\n",
+        "title: x # c\ndescription: \xa0\n",
+        "title: [a] # c\ndescription: a\n  b\u3000\n  c\n",
+    ],
+)
+def test_only_spaces_and_tabs_are_yaml_s_blanks_on_every_reader(raw: str) -> None:
+    """Python's str.strip() takes U+3000 and U+00A0 for blanks too; YAML keeps them."""
+    assert flat_front_matter(raw) is None
+    assert quick_front_matter(raw) == yaml.safe_load(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "title: =\n",  # PyYAML's value key
+        "title: <<\n",  # and merge key: its safe loader fails on both as values
+        "tags: [=]\n",
+    ],
+)
+def test_values_pyyaml_fails_on_are_left_to_it(raw: str) -> None:
+    assert quick_front_matter(raw) is None
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(raw, Loader=yaml.CSafeLoader)
+
+
+@pytest.mark.parametrize("char", ["\x7f", "\x80", "\x9f"])
+def test_control_characters_yaml_refuses_are_read_as_text(char: str) -> None:
+    """The one difference from PyYAML, chosen (see the module docstring): it refuses these."""
+    raw = f"title: a{char}b\n"
+    assert quick_front_matter(raw) == {"title": f"a{char}b"}
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(raw, Loader=yaml.CSafeLoader)
