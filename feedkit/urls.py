@@ -144,8 +144,9 @@ _UNSAFE_IN_IRI = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}]+')
 def absolute_http_url(url: str, base: str = "") -> str | None:
     """``url`` resolved against ``base``, when it is an absolute http(s) URL: as written, but for
     characters no IRI may hold (spaces, quotes, angle brackets, controls), percent-encoded."""
-    if not base and _plain(url):
-        return url  # (most source links: nothing to resolve, nothing to encode)
+    if _plain(url) and (not base or ";" not in url):
+        return url  # (most links: nothing to resolve, nothing to encode; urljoin would drop
+        # the ";" of an empty last parameter)
     try:
         joined = urljoin(base.strip(), url.strip()).strip()
     except ValueError:

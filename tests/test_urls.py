@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from hypothesis import given
@@ -311,3 +311,22 @@ _PLAIN_PATH = st.lists(
 def test_plain_urls_take_the_short_way_to_the_same_key(scheme: str, host: str, path: str) -> None:
     url = scheme + host + path
     assert canonical_url(url) == _canonical_parts(url, DEFAULT_RULES)
+
+
+_PLAIN_SEGMENTS = st.lists(st.text(alphabet="az09-._~!$&'()*+,;=:@%", max_size=6), max_size=4)
+
+
+@given(
+    st.sampled_from(["http://a.org", "https://ft.com", "https://x-y.co.uk", "https://www.a.org"]),
+    _PLAIN_SEGMENTS.map(lambda segments: "".join(f"/{s}" for s in segments)),
+    st.sampled_from(["", "/", "/;", "/a;"]),  # (urljoin drops an empty last parameter)
+    st.sampled_from(["https://x.org/a/", "http://ft.com/content/1?q#f", ""]),
+)
+def test_an_absolute_url_reads_as_urljoin_reads_it_against_any_base(
+    origin: str, path: str, end: str, base: str
+) -> None:
+    """(Most links are read without urljoin: they must come out as it would give them.)"""
+    url = origin + path + end
+    result = absolute_http_url(url, base)
+    assert result is not None
+    assert result == urljoin(base, url)
