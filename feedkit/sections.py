@@ -62,11 +62,11 @@ def section_langs(
 ) -> list[str]:
     """The languages of `split_sections(...)`, in order, reading of each part only what its
     language and emptiness need (a scan runs this on every file)."""
-    if not langs and "`" not in body and "~" not in body:  # (no fence: two quick searches)
+    if not langs:
         codes = _sampled_langs(body, _label_set(labels), default)
         if codes is not None:
             return codes
-    if len(langs) == 1 or _fenced(body):
+    if len(langs) == 1:
         parts, detected = _parts(body, labels, langs, default)
     else:
         wanted = _label_set(labels)
@@ -88,9 +88,9 @@ _QUICK_PREFIX_CHARS = SAMPLE_CHARS + 300
 
 
 def _sampled_langs(body: str, wanted: frozenset[str], default: str) -> list[str] | None:
-    """`section_langs` of a body without code fences or language metadata, each part's language
-    read from its first characters (see `_part_sample`); None when a part gives no letter to
-    read there: such a part, blank or not, is the long way's to place."""
+    """`section_langs` of a body without language metadata, each part's language read from its
+    first characters (see `_part_sample`); None when a part gives no letter to read there: such
+    a part, blank or not, is the long way's to place."""
     codes: list[str] = []
     for start, stop in _part_bounds(body):
         if stop - start > _QUICK_PREFIX_CHARS:
@@ -146,33 +146,15 @@ def _fenced(body: str) -> bool:
 def _raw_parts(body: str) -> list[str]:
     """Cut the body at lines that are exactly `---` (spaces and tabs aside), outside fenced code
     blocks; the parts keep the line breaks around the cut."""
-    if not _fenced(body):
-        return _cut_at_separators(body)
-    parts: list[str] = []
-    current: list[str] = []
-    fence = ""
-    for line in body.split("\n"):
-        opener = _FENCE.match(line)
-        if opener and (not fence or opener.group(1).startswith(fence)):
-            fence = "" if fence else opener.group(1)[:3]
-        if not fence and line.strip() == _SEPARATOR:
-            parts.append("\n".join(current))
-            current = []
-            continue
-        current.append(line)
-    parts.append("\n".join(current))
-    return parts
-
-
-def _cut_at_separators(body: str) -> list[str]:
-    """`_raw_parts` for a body without code fences."""
     return [body[start:stop] for start, stop in _part_bounds(body)]
 
 
 def _part_bounds(body: str) -> list[tuple[int, int]]:
-    """Where the parts of a body without code fences start and stop: only the lines holding
-    "---" are looked at (a regex anchored at every line start costs more than the rest of a
-    scan)."""
+    """Where the parts of a body start and stop (see `_raw_parts`).  Without code fences only
+    the lines holding "---" are looked at (a regex anchored at every line start costs more than
+    the rest of a scan)."""
+    if ("`" in body or "~" in body) and _fenced(body):  # (two quick searches first)
+        return _fenced_part_bounds(body)
     bounds: list[tuple[int, int]] = []
     start = 0
     at = body.find(_SEPARATOR)
@@ -185,6 +167,31 @@ def _part_bounds(body: str) -> list[tuple[int, int]]:
             bounds.append((start, line_start))
             start = line_end
         at = body.find(_SEPARATOR, line_end)
+    bounds.append((start, len(body)))
+    return bounds
+
+
+# A line that opens or closes a code fence (its marker), or a separator line, with the line break
+# before it: a search for a line break first costs a fraction of one anchored at every "^".
+_FENCE_OR_SEPARATOR = re.compile(r"\n(?: {0,3}(`{3,}|~{3,})|[ \t]*---[ \t]*(?=\n|\Z))")
+
+
+def _fenced_part_bounds(body: str) -> list[tuple[int, int]]:
+    """`_part_bounds` of a body with code fences: a fence is closed by a fence line that starts
+    with the same three characters, and a `---` inside one is code."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    fence = ""
+    for match in _FENCE_OR_SEPARATOR.finditer("\n" + body):  # (positions one on in there)
+        marker = match.group(1)
+        if marker:
+            if not fence:
+                fence = marker[:3]
+            elif marker.startswith(fence):
+                fence = ""
+        elif not fence:
+            bounds.append((start, match.start()))  # (the line break before the line kept)
+            start = match.end() - 1
     bounds.append((start, len(body)))
     return bounds
 

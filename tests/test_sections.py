@@ -129,6 +129,48 @@ def test_cutting_at_separator_lines_is_the_regex_split(body: str) -> None:
     assert _raw_parts(body) == _regex_parts(body)
 
 
+def _parts_by_lines(body: str) -> list[str]:
+    """The definition, line by line: a `---` line cuts the body unless a code fence is open (a
+    fence line closes it when it starts with the opening one's first three characters)."""
+    parts: list[str] = []
+    start = offset = 0
+    fence = ""
+    for line in body.split("\n"):
+        opener = re.match(r" {0,3}(`{3,}|~{3,})", line)
+        if opener and (not fence or opener.group(1).startswith(fence)):
+            fence = "" if fence else opener.group(1)[:3]
+        if not fence and line.strip(" \t") == "---":
+            parts.append(body[start:offset])
+            start = offset + len(line)
+        offset += len(line) + 1
+    parts.append(body[start:])
+    return parts
+
+
+_FENCED_PIECES = (*_LINE_PIECES, "```", "````", "~~~", " ```", "    ```", "```py", "`", "~")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a\n```\n---\n```\n---\nb",  # a `---` in code, then one that cuts
+        "a\n```\n~~~\n---\n```\n---\nb",  # ~~~ does not close ```
+        "~~~\n```\n---\n~~~\n---\nb",
+        "````\n```\n---\nb",  # (closed by ```: the first three characters)
+        "    ```\n---\nb",  # indented four spaces: no fence
+        "```\n---\n",  # never closed
+        "a\n---\n```\nb\n```\n---\nc",  # fenced after a cut
+    ],
+)
+def test_a_separator_inside_a_code_fence_is_code(body: str) -> None:
+    assert _raw_parts(body) == _parts_by_lines(body)
+
+
+@given(st.lists(st.sampled_from(_FENCED_PIECES), max_size=30).map("".join))
+def test_cutting_a_body_with_code_fences_is_cutting_it_line_by_line(body: str) -> None:
+    assert _raw_parts(body) == _parts_by_lines(body)
+
+
 _LINK_PIECES = (
     "[原文链接](https://ft.com/a)",
     "[Source Link](https://ft.com/a)",
@@ -162,6 +204,8 @@ _LONG_PIECES = (
     "\n",
     "\n\n",
     "\n---\n",
+    "\n```\n",
+    "\n~~~~\n",
 )
 
 
@@ -171,7 +215,7 @@ _LONG_PIECES = (
     ).map(lambda pieces: "".join(text * times for text, times in pieces))
 )
 def test_the_languages_of_a_scan_are_those_of_the_sections(body: str) -> None:
-    """A scan reads only the start of long parts (section_langs): it finds the languages that
-    splitting the whole body finds."""
+    """A scan reads only the start of long parts (section_langs), code fences or not: it finds
+    the languages that splitting the whole body finds."""
     labels = ("原文链接",)
     assert section_langs(body, labels) == [s.lang for s in split_sections(body, labels)]
