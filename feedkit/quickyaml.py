@@ -50,6 +50,14 @@ _NOT_IN_FLOW = re.compile(r"[\[\]{}#&*!|>]")  # in a plain item of a flow list: 
 _SPACES_ONLY = re.compile(r"^[ \t]+$", re.MULTILINE)
 _DECIMAL = re.compile(r"\+?(?:0|[1-9][0-9]*)")  # a YAML integer written plainly
 _DECIMAL_FRACTION = re.compile(r"\+?[0-9]+\.[0-9]+")  # and a YAML float
+# The other numbers YAML 1.1 reads (PyYAML's int and float resolvers, but for what needs a "-"
+# first, which is left to YAML anyway): "010", "0x1F", "1_000", "1:30", "1.", ".5", ".inf".
+# Anything else that starts with a digit is text to it: "1e3", "3 things", "2024-06-11-musk".
+_YAML_NUMBER = re.compile(
+    r"[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
+    r"|[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 _DATEISH = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt ]|$)")
 # PyYAML's timestamp pattern: a value matching it becomes a date, or an error when impossible.
 _YAML_TIMESTAMP = re.compile(
@@ -88,6 +96,8 @@ _LINE = re.compile(
 # and value key.
 _TEXT = r"(?:[^\W\d]|[0-9](?=[^\n]*[^\x00-\x7f])|[^\x00-\x7f]|[$()/;^])(?:[^\n]*[^ :\n])?"
 _STAMP = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
+# Any other value that starts with a digit: a number, or text `_scalar` tells from one.
+_DIGITS = r"[0-9](?:[^\n]*[^ :\n])?"
 # A line break inside a quoted value, with the blank lines after it, and the next line's
 # indentation (a line must be indented to go on here; it may not be blank: one parse only).
 _QUOTE_BREAK = r"\n(?:[ ]*\n)*[ ]+(?=[^ \n])"
@@ -98,12 +108,13 @@ _QUOTED = (
     rf"\"[^\"\\\n]*(?:{_QUOTE_BREAK}[^\"\\\n]*)*\""
     rf"|'[^'\n]*(?:(?:''|{_QUOTE_BREAK})[^'\n]*)*'"
 )
-# (key, text value, timestamp value, quoted value, flow list, list item's dash with its
-# indentation, list item (text or quoted), indented line going on with the value before it).
+# (key, text value, timestamp value, quoted value, flow list, value that starts with a digit,
+# list item's dash with its indentation, list item (text or quoted), indented line going on
+# with the value before it).
 # Each line is matched with its line break (a `$` would leave the search one failed try at
 # every line break: 20 % slower).
 _FLAT_LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])))?"
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])|({_DIGITS})))?"
     rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED})|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)"
     rf"[ ]*\n",
     re.MULTILINE,
@@ -148,9 +159,9 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
         raw += "\n"
     lines: list[_FlatLine] = _FLAT_LINE.findall(raw)
     missing = raw.count("\n") - len(lines)
-    if missing and missing != "".join([line[3] + line[6] for line in lines]).count("\n"):
+    if missing and missing != "".join([line[3] + line[7] for line in lines]).count("\n"):
         return None  # a line of another kind (lines a quoted value goes on over aside)
-    if (raw[:1] == " " or "\n " in raw) and any([line[7] for line in lines]):  # (seldom)
+    if (raw[:1] == " " or "\n " in raw) and any([line[8] for line in lines]):  # (seldom)
         folded = _going_on_folded(lines)  # every value that goes on folded first
         if folded is None:
             return None
@@ -164,7 +175,7 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
     lists: list[str] = []  # the keys of "key:" lines
-    for key, text, stamp, quoted_value, flow, item_dash, item, _ in lines:
+    for key, text, stamp, quoted_value, flow, digits, item_dash, item, _ in lines:
         if text:  # `key: text`, the commonest line
             if key in result or ": " in text or text in _NULLISH:
                 return None
@@ -199,8 +210,8 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
                 if value is None:
                     return None
                 result[key] = value
-            elif flow:
-                found = _flow_list(flow)
+            elif flow or digits:
+                found = _flow_list(flow) if flow else _scalar(digits)
                 if found is None:
                     return None
                 result[key] = found
@@ -222,8 +233,8 @@ def _quoted_value(text: str) -> str | None:
     return inner
 
 
-_FlatLine = tuple[str, str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
-_NO_LINE: _FlatLine = ("",) * 8  # a blank line
+_FlatLine = tuple[str, str, str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
+_NO_LINE: _FlatLine = ("",) * 9  # a blank line
 
 
 def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
@@ -234,10 +245,10 @@ def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
     kept: list[_FlatLine] = []
     more: list[str] = []  # the run going on with kept[-1]
     for line in (*lines, _NO_LINE):
-        if line[7]:
+        if line[8]:
             if not kept or not kept[-1][1]:
                 return None
-            more.append(line[7])
+            more.append(line[8])
             continue
         if more:
             key, first, *rest = kept[-1]
@@ -386,9 +397,8 @@ def _scalar(text: str) -> str | bool | int | float | None:
                 return int(text)  # (what YAML makes of it)
             if _DECIMAL_FRACTION.fullmatch(text):
                 return float(text)
-            # other numbers ("1e3", "0x1F", "010", "1_000", "1:30") are YAML's to read; no
-            # number holds a space, and a timestamp only after its date: "3 things" is text
-            return text if " " in text.strip(" ") else None
+            # other numbers ("0x1F", "010", "1_000", "1:30") are YAML's to read
+            return None if _YAML_NUMBER.fullmatch(text) else text
         if not _possible(text):
             return None  # YAML reports the impossible date, with its line
     return text

@@ -113,7 +113,7 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
     "raw",
     [
         "draft: y\n",
-        "title: 2024.5e3\n",
+        "title: 2024.5e+3\n",  # (a float to YAML 1.1; "2024.5e3", with no sign, is text)
         "n: 010\n",
         "n: 1_000\n",
         "n: 1:30\n",
@@ -450,3 +450,23 @@ def test_control_characters_yaml_refuses_are_read_as_text(char: str) -> None:
     assert quick_front_matter(raw) == {"title": f"a{char}b"}
     with pytest.raises(yaml.YAMLError):
         yaml.load(raw, Loader=yaml.CSafeLoader)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "slug: 000123-8a9697fa\n",
+        "slug: 2024-06-11-musk-drops-suit\n",
+        "version: 3.11.7\n",
+        "title: 2024.5e3\n",
+        "title: 1e3\n",
+        "title: 3 things\n",
+        "weight: 10\n",
+        "rating: 4.5\n",
+    ],
+)
+def test_values_that_start_with_a_digit_read_flat_as_yaml_reads_them(raw: str) -> None:
+    """Text to YAML 1.1 (no int, float or timestamp it knows) is text; numbers are numbers."""
+    flat = flat_front_matter(raw)
+    assert flat is not None
+    assert flat == yaml.load(raw, Loader=yaml.CSafeLoader)
