@@ -3,7 +3,8 @@
 Bilingual (zh then en) and one-language articles, some duplicates written with other URL
 spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
 
-    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles] [--scale 1.2]
+    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles | --varied]
+        [--scale 1.2]
 
 --scale 1.2 makes the body paragraphs 1.2 times longer: 5.4 KB a file, SPEC 7's size (the
 default averages 4.7 KB).
@@ -17,6 +18,12 @@ as `yaml.safe_dump` writes it (long values wrapped over indented lines, Chinese 
 in double quotes); the same with `allow_unicode`; and as people write it by hand (a comment
 line, a quoted title, a folded `>-` description, a flow list of quoted tags, a comment after a
 value).  A reader that is fast only on the plain style shows it there.
+
+With --varied each article mixes what real folders hold, chosen at random: titles that start
+with 《…》, 【…】, “, an emoji or digits, or quoted for a ": "; dates in four spellings; a
+description wrapped over lines as python-frontmatter writes it; tags as a block list, an
+indented one or a flow list; a comment line, an image, `draft: false`, `updated`, a slug; and
+in a quarter of the articles a fenced code block (holding a `---` line) in the English part.
 """
 
 from __future__ import annotations
@@ -67,7 +74,7 @@ def article(
     rng: random.Random, index: int, style: str = "plain", scale: float = 1.0
 ) -> tuple[str, str, str]:
     """(bilingual text, zh-only text, en-only text) of article `index`, front matter in
-    `style` (one of STYLES), body paragraphs `scale` times the usual length."""
+    `style` (one of STYLES, or "varied"), body paragraphs `scale` times the usual length."""
     slug = f"{index:06d}-{rng.getrandbits(32):08x}"
     url = f"https://ft.com/content/{slug}"
     day = 1 + index % 28
@@ -90,12 +97,62 @@ def article(
         "tags": tags,
         "author": "ft",
     }
+    if style == "varied":
+        zh_title = rng.choice(("", "《金融时报》", "【快讯】", "“", "🚀 ", "2024年")) + zh_title
+        zh_title += "”" if zh_title[0] == "“" else ""
+        if rng.random() < 0.15:
+            zh_title = "马斯克: " + zh_title  # (a ": " in it: YAML needs it quoted)
+        fields = _varied_fields(rng, {**fields, "title": zh_title}, url)
+        if rng.random() < 0.25:
+            code = "```python\nfor line in text.split('\\n'):\n    print(line)\n---\n```"
+            en_body = en_body.replace("\n\n", f"\n\n{code}\n\n", 1)
     zh = f"[原文链接]({url})\n\n{zh_title}\n\n**{zh_title}**\n\n{zh_body}\n"
     en = f" **{en_title}**\n\n{en_body}\n\n[Source Link]({url})\n"
     both = front_matter(fields, style) + zh + "\n---\n\n" + en
     zh_only = front_matter({**fields, "lang": "zh"}, style) + zh
     en_only = front_matter({**fields, "title": en_title}, style) + en
     return both, zh_only, en_only
+
+
+def _varied_fields(rng: random.Random, fields: dict[str, object], url: str) -> dict[str, object]:
+    """`fields` with what --varied adds or respells (see the module docstring); values that
+    must be written as they are come as `_Raw`."""
+    date = str(fields["date"])
+    spellings = (date, date[:10], f"{date[:10]} {date[11:19]}+08:00", f"'{date[:19]}Z'")
+    title = str(fields["title"])
+    if ": " in title or rng.random() < 0.2:
+        title = f'"{title}"'
+    varied: dict[str, object] = {"title": _Raw(title), "date": _Raw(rng.choice(spellings))}
+    description = str(fields["description"])
+    if rng.random() < 0.2:  # wrapped as yaml.dump wraps it (python-frontmatter)
+        words = description.split()
+        description = " ".join(words[:9]) + "\n  " + " ".join(words[9:])
+    varied["description"] = _Raw(description)
+    tags = fields["tags"]
+    assert isinstance(tags, list)
+    roll = rng.random()
+    if roll < 0.3:
+        varied["tags"] = _Raw("[" + ", ".join(tags) + "]")
+    elif roll < 0.5:
+        varied["tags"] = _Raw("".join(f"\n  - {tag}" for tag in tags))
+    else:
+        varied["tags"] = tags
+    varied["author"] = _Raw(rng.choice(("ft", '"FT"', "Financial Times")))
+    for key, value, share in (
+        ("image", f"{url}/cover.jpg", 0.3),
+        ("draft", "false", 0.2),
+        ("updated", "2025-01-15T08:00:00Z", 0.15),
+        ("slug", url.rsplit("/", 1)[1], 0.2),
+    ):
+        if rng.random() < share:
+            varied[key] = _Raw(value)
+    if rng.random() < 0.2:
+        varied = {"#": _Raw("# from ft.com"), **varied}
+    return varied
+
+
+class _Raw(str):
+    """A front matter value written as it is (--varied)."""
 
 
 def front_matter(fields: dict[str, object], style: str) -> str:
@@ -122,7 +179,9 @@ def front_matter(fields: dict[str, object], style: str) -> str:
     else:
         lines = []
         for key, value in fields.items():
-            if isinstance(value, list):
+            if key == "#":
+                lines.append(str(value))
+            elif isinstance(value, list):
                 lines += [f"{key}:", *(f"- {item}" for item in value)]
             else:
                 lines.append(f"{key}: {value}")
@@ -137,6 +196,7 @@ def generate(
     seed: int = 1,
     split: bool = False,
     styles: bool = False,
+    varied: bool = False,
     scale: float = 1.0,
 ) -> None:
     rng = random.Random(seed)
@@ -151,7 +211,7 @@ def generate(
     for folder in targets:
         folder.mkdir(parents=True)
     for index in range(count):
-        style = STYLES[index % len(STYLES)] if styles else "plain"
+        style = "varied" if varied else STYLES[index % len(STYLES)] if styles else "plain"
         both, zh, en = article(rng, index, style, scale)
         sub = f"{index // 1000:03d}"
         roll = rng.random()
@@ -173,6 +233,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split-langs", action="store_true")
     parser.add_argument("--styles", action="store_true", help="front matter in four styles")
+    parser.add_argument("--varied", action="store_true", help="what real folders mix")
     parser.add_argument("--scale", type=float, default=1.0, help="body paragraph length factor")
     args = parser.parse_args()
     generate(
@@ -181,6 +242,7 @@ def main() -> None:
         seed=args.seed,
         split=args.split_langs,
         styles=args.styles,
+        varied=args.varied,
         scale=args.scale,
     )
 

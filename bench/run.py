@@ -77,21 +77,32 @@ def median_of(runs: int, measure: Callable[[], tuple[float, float]]) -> tuple[fl
     return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
 
 
+_KINDS = {  # corpus kind: (folder suffix, corpus.generate keywords, label)
+    "plain": ("", {}, ""),
+    "styles": ("-styles", {"styles": True}, ", 4 front-matter styles"),
+    "varied": ("-varied", {"varied": True}, ", varied front matter"),
+}
+_MIXED = ("styles", "varied")  # measured at the largest size only
+
+
 def bench_convert(work: Path, sizes: list[int], runs: int, scale: float = 1.0) -> list[Row]:
     """Each size with plain front matter, then the largest with front matter in four styles
-    (corpus.py --styles): as YAML libraries and people write it, not only the plainest."""
+    (corpus.py --styles), and with what real folders mix (--varied): as YAML libraries and
+    people write it, not only the plainest."""
     rows = []
-    for size, styles in [*((size, False) for size in sizes), (max(sizes), True)]:
-        name = f"corpus-{size}-styles" if styles else f"corpus-{size}"
+    for size, kind in [*((size, "plain") for size in sizes), *((max(sizes), k) for k in _MIXED)]:
+        suffix, options, label = _KINDS[kind]
+        name = f"corpus-{size}{suffix}"
         corpus = work / name
         if not corpus.exists():
-            generate(corpus, size, styles=styles, scale=scale)
+            generate(corpus, size, scale=scale, **options)
         out = work / f"out-{name}"
         cmd = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
         timed_process(cmd)  # warm the page cache
         wall, rss = median_of(runs, lambda cmd=cmd, out=out: _fresh(out, cmd))
-        label = f"convert {size:,} articles" + (", 4 front-matter styles" if styles else "")
-        rows.append((f"{label} (fresh process)", f"{wall:.2f} s", f"{rss:.0f}"))
+        rows.append(
+            (f"convert {size:,} articles{label} (fresh process)", f"{wall:.2f} s", f"{rss:.0f}")
+        )
     return rows
 
 
