@@ -5,6 +5,7 @@
     python bench/run.py --smoke         # tiny sizes, one run: proves the benchmark still works
     python bench/run.py --scale 1.2 --work /tmp/bench-5k   # seed-sized articles (5.4 KB)
     python bench/run.py --only pelican --pelican-runs 3     # one measurement on its own
+    python bench/run.py --corpus ~/articles --runs 5        # your own article folder instead
 
 Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
 in the page cache); a daemon pass over 10,000 files in which nothing changed (in-process); the
@@ -34,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import external
 import pelican_site
 from corpus import generate
 
@@ -85,12 +87,15 @@ _KINDS = {  # corpus kind: (folder suffix, corpus.generate keywords, label)
 _MIXED = ("styles", "varied")  # measured at the largest size only
 
 
-def bench_convert(work: Path, sizes: list[int], runs: int, scale: float = 1.0) -> list[Row]:
-    """Each size with plain front matter, then the largest with front matter in four styles
-    (corpus.py --styles), and with what real folders mix (--varied): as YAML libraries and
-    people write it, not only the plainest."""
+def bench_convert(
+    work: Path, sizes: list[int], runs: int, scale: float = 1.0, *, mixed: bool = True
+) -> list[Row]:
+    """Each size with plain front matter, then (`mixed`) the largest with front matter in four
+    styles (corpus.py --styles), and with what real folders mix (--varied): as YAML libraries
+    and people write it, not only the plainest."""
     rows = []
-    for size, kind in [*((size, "plain") for size in sizes), *((max(sizes), k) for k in _MIXED)]:
+    kinds = _MIXED if mixed else ()
+    for size, kind in [*((size, "plain") for size in sizes), *((max(sizes), k) for k in kinds)]:
         suffix, options, label = _KINDS[kind]
         name = f"corpus-{size}{suffix}"
         corpus = work / name
@@ -117,11 +122,17 @@ def _config(folder: Path, body: str) -> Path:
     return path
 
 
-def bench_daemon(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
+def bench_daemon(
+    work: Path, size: int, runs: int, scale: float = 1.0, *, source: Path | None = None
+) -> list[Row]:
+    """The daemon's passes over a generated corpus, or a copy of `source`."""
     site = work / f"daemon-{size}"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir()
-    generate(site / "articles", size, scale=scale)
+    if source is None:
+        generate(site / "articles", size, scale=scale)
+    else:
+        shutil.copytree(source, site / "articles")
     feed = load_feed(_config(site, 'title = "bench"\n[[source]]\npath = "articles"\n'))
     indexes: dict = {}  # kept between passes, as the daemon keeps them
     published: dict = {}
@@ -303,7 +314,9 @@ def pelican_command() -> list[str] | None:
     return [found] if found else None
 
 
-def bench_pelican(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
+def bench_pelican(
+    work: Path, size: int, runs: int, scale: float = 1.0, *, generated: bool = True
+) -> list[Row]:
     """Pelican writing its combined and per-language Atom feeds (50 entries, no pages; see
     pelican_site.py) from the same split corpus as Hugo.  A run takes 30 s to over a minute
     at 10,000 articles, hence its own run count."""
@@ -323,7 +336,7 @@ def bench_pelican(work: Path, size: int, runs: int, scale: float = 1.0) -> list[
     rows = side_by_side(
         "Pelican", label, lambda: _fresh(site / "output", cmd), work, size, runs, scale
     )
-    checked = pelican_site.check_feeds(site / "output", size)
+    checked = pelican_site.check_feeds(site / "output", size, paired=generated)
     return [*rows, (f"  pelican feeds: bozo 0; {checked}", "checked", "")]
 
 
@@ -358,6 +371,9 @@ def main() -> None:
         "--only", default=",".join(MEASUREMENTS), help="comma-separated subset of: %(default)s"
     )
     parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="an article folder of yours (external.py)"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
     parser.add_argument(
         "--scale", type=float, default=1.0, help="article length factor (corpus.py); own --work"
@@ -375,14 +391,25 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     compile_feedkit()
     print(f"machine: {machine()}")
-    print(f"{'measurement':<62} {'median':>10} {'peak MiB':>9}", flush=True)
     daemon_size = max(sizes) if args.smoke else 10_000
+    own = None  # the copy of --corpus
+    if args.corpus is not None:
+        work = work / f"external-{args.corpus.resolve().name}"  # (apart from generated ones)
+        work.mkdir(exist_ok=True)
+        daemon_size, note = external.prepare(work, args.corpus)
+        sizes = [daemon_size]
+        own = work / f"corpus-{daemon_size}"
+        print(f"corpus: {args.corpus} ({daemon_size:,} article files; {note})")
+    print(f"{'measurement':<62} {'median':>10} {'peak MiB':>9}", flush=True)
     pelican_runs = 1 if args.smoke else args.pelican_runs
+    generated = own is None
     measures: dict[str, Callable[[], list[Row]]] = {
-        "convert": lambda: bench_convert(work, sizes, runs, args.scale),
+        "convert": lambda: bench_convert(work, sizes, runs, args.scale, mixed=generated),
         "hugo": lambda: bench_hugo(work, daemon_size, runs, args.scale),
-        "pelican": lambda: bench_pelican(work, daemon_size, pelican_runs, args.scale),
-        "daemon": lambda: bench_daemon(work, daemon_size, runs, args.scale),
+        "pelican": lambda: bench_pelican(
+            work, daemon_size, pelican_runs, args.scale, generated=generated
+        ),
+        "daemon": lambda: bench_daemon(work, daemon_size, runs, args.scale, source=own),
         "remote": lambda: bench_remote(work, feeds, runs),
     }
     for key in only:
