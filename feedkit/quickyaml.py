@@ -109,14 +109,15 @@ _QUOTED = (
     rf"|'[^'\n]*(?:(?:''|{_QUOTE_BREAK})[^'\n]*)*'"
 )
 # (key, text value, timestamp value, quoted value, flow list, value that starts with a digit,
-# list item's dash with its indentation, list item (text or quoted), indented line going on
-# with the value before it).
+# list item's dash with its indentation, list item (text, quoted or digits first), indented
+# line going on with the value before it).
 # Each line is matched with its line break (a `$` would leave the search one failed try at
 # every line break: 20 % slower).
 _FLAT_LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])|({_DIGITS})))?"
-    rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED})|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)"
-    rf"[ ]*\n",
+    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):"
+    rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])|({_DIGITS})))?"
+    rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED}|{_DIGITS})"
+    rf"|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)[ ]*\n",
     re.MULTILINE,
 )
 
@@ -188,8 +189,8 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
                 dash = item_dash
             elif item_dash != dash:
                 return None  # more indented: "a - b" to YAML, one item; less: an error
-            if item[0] in "\"'":
-                value = _quoted_value(item)
+            if item[0] in "\"'0123456789":
+                value = _quoted_value(item) if item[0] in "\"'" else _scalar(item)
                 if value is None:
                     return None
                 items.append(value)

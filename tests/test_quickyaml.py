@@ -463,6 +463,7 @@ def test_control_characters_yaml_refuses_are_read_as_text(char: str) -> None:
         "title: 3 things\n",
         "weight: 10\n",
         "rating: 4.5\n",
+        "tags:\n- 5G\n- 2024\n- 3D printing\n- 2024年\n",
     ],
 )
 def test_values_that_start_with_a_digit_read_flat_as_yaml_reads_them(raw: str) -> None:
