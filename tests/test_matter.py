@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from feedkit.articles import ArticleFile, ParsedArticle, parse_article
 from feedkit.errors import ArticleError
-from feedkit.matter import Matter, MatterError, decode, load_yaml, split_matter
+from feedkit.matter import Matter, MatterError, decode, decode_clean_utf8, load_yaml, split_matter
 from feedkit.model import ArticleOptions
 
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -85,6 +85,13 @@ def test_xml_forbidden_characters_are_removed(char: str) -> None:
     text = f"---\ntitle: Bad{char}title\n---\n{ENGLISH}with a{char} stray character.\n"
     cleaned = decode(text.encode("utf-8"))
     assert cleaned == text.replace(char, "")
+
+
+@pytest.mark.parametrize("byte", range(0x20))
+def test_the_quick_decoder_turns_away_every_control_xml_forbids(byte: int) -> None:
+    data = b"---\ntitle: a" + bytes([byte]) + b"b\n---\nText.\n"
+    allowed = byte in (0x09, 0x0A, 0x0D)
+    assert (decode_clean_utf8(data) is not None) is allowed
 
 
 def test_tab_and_newlines_are_kept() -> None:
