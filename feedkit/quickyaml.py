@@ -83,11 +83,11 @@ _LINE = re.compile(
 # The flattest front matter of all, cut by one regex: `key: value`, `key:` and its `- item`
 # lines, comment lines and blank lines, where every value is plain text that YAML cannot take
 # for anything else (no tab, " #" or ": ", no ":" or space last; not true/false/yes/no/on/off/
-# null/y/n), an ISO 8601 timestamp, a quoted value or a flow list `[a, b]`.  Plain text and
-# quoted values may go on over indented lines, as yaml.dump wraps a long title or description
-# (and so python-frontmatter); those are folded as the line-by-line reader folds them.  A line
-# of any other kind makes no tuple, so the count of tuples (and of the line breaks in quoted
-# values) tells.
+# null/y/n), an ISO 8601 timestamp, a quoted value, a flow list `[a, b]` or a `|` or `>` block.
+# Plain text and quoted values may go on over indented lines, as yaml.dump wraps a long title
+# or description (and so python-frontmatter); those are folded as the line-by-line reader folds
+# them.  A line of any other kind makes no tuple, so the count of tuples (and of the line
+# breaks in quoted and block values) tells.
 # Plain text starts with a letter; a digit, when a non-ASCII character comes later (no number
 # or timestamp holds one); or a character that YAML gives no meaning at the start of a plain
 # value and reads no number, date, boolean or null from: ( ) $ / ; ^ and any non-ASCII one
@@ -108,14 +108,19 @@ _QUOTED = (
     rf"\"[^\"\\\n]*(?:{_QUOTE_BREAK}[^\"\\\n]*)*\""
     rf"|'[^'\n]*(?:(?:''|{_QUOTE_BREAK})[^'\n]*)*'"
 )
-# (key, text value, timestamp value, quoted value, flow list, value that starts with a digit,
-# list item's dash with its indentation, list item (text, quoted or digits first), indented
-# line going on with the value before it).
+# A block value: `|` or `>`, perhaps with `-`, and its indented lines with the blank ones between
+# them, as written (`yaml_scalars.block` reads them, and turns away what it cannot), and any
+# lines of spaces after them: spaces beyond the indentation would be the value's to YAML.
+_BLOCK = r"[|>]-?[ ]*(?:\n(?:[ ]*\n)*[ ]+[^ \n][^\n]*)*(?:\n[ ]+(?=\n))*"
+# (key, text value, timestamp value, quoted value, other value (a flow list, a block value or a
+# value that starts with a digit: its first character tells which), list item's dash with its
+# indentation, list item (text, quoted or digits first), indented line going on with the value
+# before it).  Every group costs each line a little: the rarer values share one.
 # Each line is matched with its line break (a `$` would leave the search one failed try at
 # every line break: 20 % slower).
 _FLAT_LINE = re.compile(
     rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):"
-    rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\])|({_DIGITS})))?"
+    rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\]|{_DIGITS}|{_BLOCK})))?"
     rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED}|{_DIGITS})"
     rf"|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)[ ]*\n",
     re.MULTILINE,
@@ -160,9 +165,9 @@ def _flat_mapping(raw: str) -> dict[str, object] | None:
         raw += "\n"
     lines: list[_FlatLine] = _FLAT_LINE.findall(raw)
     missing = raw.count("\n") - len(lines)
-    if missing and missing != "".join([line[3] + line[7] for line in lines]).count("\n"):
-        return None  # a line of another kind (lines a quoted value goes on over aside)
-    if (raw[:1] == " " or "\n " in raw) and any([line[8] for line in lines]):  # (seldom)
+    if missing and missing != "".join([line[3] + line[4] + line[6] for line in lines]).count("\n"):
+        return None  # a line of another kind (but for the lines quoted and block values hold)
+    if (raw[:1] == " " or "\n " in raw) and any([line[7] for line in lines]):  # (seldom)
         folded = _going_on_folded(lines)  # every value that goes on folded first
         if folded is None:
             return None
@@ -176,7 +181,7 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
     items: list[object] | None = None  # the list of the last "key:" line
     dash = ""  # its first item's dash, indented as every other item must be
     lists: list[str] = []  # the keys of "key:" lines
-    for key, text, stamp, quoted_value, flow, digits, item_dash, item, _ in lines:
+    for key, text, stamp, quoted_value, other, item_dash, item, _ in lines:
         if text:  # `key: text`, the commonest line
             if key in result or ": " in text or text in _NULLISH:
                 return None
@@ -211,8 +216,8 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
                 if value is None:
                     return None
                 result[key] = value
-            elif flow or digits:
-                found = _flow_list(flow) if flow else _scalar(digits)
+            elif other:
+                found = _other_value(other)
                 if found is None:
                     return None
                 result[key] = found
@@ -225,6 +230,21 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
     return result
 
 
+def _other_value(text: str) -> object:
+    """A flow list, a block value or a value that starts with a digit, as `_FLAT_LINE` finds
+    it; None where only YAML can read it."""
+    first = text[0]
+    if first == "[":
+        return _flow_list(text)
+    if first in "|>":
+        header, _, rows = text.partition("\n")
+        lines = rows.split("\n") if rows else []
+        if lines and not lines[-1].strip(" "):
+            return None  # lines of spaces last: YAML's to weigh against the indentation
+        return block(header, lines)
+    return _scalar(text)
+
+
 def _quoted_value(text: str) -> str | None:
     """A quoted value as `_FLAT_LINE` finds it: text, whatever its words; None where only YAML
     can read it."""
@@ -234,8 +254,8 @@ def _quoted_value(text: str) -> str | None:
     return inner
 
 
-_FlatLine = tuple[str, str, str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
-_NO_LINE: _FlatLine = ("",) * 9  # a blank line
+_FlatLine = tuple[str, str, str, str, str, str, str, str]  # as _FLAT_LINE cuts a line
+_NO_LINE: _FlatLine = ("",) * 8  # a blank line
 
 
 def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
@@ -246,10 +266,10 @@ def _going_on_folded(lines: list[_FlatLine]) -> list[_FlatLine] | None:
     kept: list[_FlatLine] = []
     more: list[str] = []  # the run going on with kept[-1]
     for line in (*lines, _NO_LINE):
-        if line[8]:
+        if line[7]:
             if not kept or not kept[-1][1]:
                 return None
-            more.append(line[8])
+            more.append(line[7])
             continue
         if more:
             key, first, *rest = kept[-1]

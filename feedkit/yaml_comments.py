@@ -15,7 +15,7 @@ def without_comments(raw: str) -> str | None:
     """`raw` with its comments taken out: a line that holds only a comment becomes blank, and
     a ` #` comment after a value goes with the spaces before it; inside a quoted value, even
     one that goes on over lines, and in a block value (`|`, `>`), `#` is text.  None when a
-    wrapped plain value goes on after a comment (YAML ends it there)."""
+    wrapped plain value or a block value goes on after a comment (YAML ends it there)."""
     if not (
         " #" in raw
         or "\t" in raw
@@ -31,10 +31,13 @@ def without_comments(raw: str) -> str | None:
     quote = ""  # the quote of a value still open at the end of the last row
     ended = False  # a comment came last: a plain value cannot go on
     block = False  # in a block value (`|`, `>`): its indented lines are text
+    cut = False  # a comment line ended a block value: an indented line after it is YAML's
     for index, row in enumerate(rows):
         if block and (row[:1] == " " or not row):
             continue
-        block = False
+        in_block, block = block, False
+        if cut and row[:1] == " " and row.strip(" \t"):
+            return None  # (without the comment it would read as the block's)
         if quote:
             start = _closing(row, 0, quote)
             if start < 0:
@@ -45,12 +48,14 @@ def without_comments(raw: str) -> str | None:
         elif row.lstrip(" ")[:1] == "#":
             rows[index] = ""
             ended = True
+            cut = cut or in_block
             continue
         elif wraps(row):
             if ended or _comment_at(row, 0) >= 0:
                 return None
             continue
         else:
+            cut = False
             start = _VALUE_START.match(row).end()  # type: ignore[union-attr] # (matches "")
             block = row[start : start + 1] in ("|", ">")
             if row[start : start + 1] in ("'", '"'):

@@ -144,6 +144,10 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "s: |+\n  kept\n",
         "s: >\n  one\n    more indented\n",
         "s: |\n  trailing \n",
+        "s: >-\n  a\n#\n  - b\n",
+        "s: |\n  a\n   \n",
+        "s: |\n  a\n  \nt: x\n",
+        "s: |\n  a\n \n",
         "tags: [a, ]\n",
         "t: a\u2028b\n",
         "t: 'a\u2029b'\n",
@@ -181,6 +185,10 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "keep-chomping",
         "folded-more-indented",
         "block-trailing-space",
+        "block-cut-by-a-comment-line",
+        "block-with-spaces-beyond-its-indentation-last",
+        "block-with-its-indentation-of-spaces-last",
+        "block-with-fewer-spaces-last",
         "flow-list-last-comma",
         "line-separator",
         "paragraph-separator",
@@ -403,6 +411,9 @@ def test_what_the_flat_reader_leaves_when_a_value_goes_on(raw: str) -> None:
         "tags: [a, \"b c\", 'd']\n",  # a flow list
         "tags: []\n",
         "# imported from ft.com\ntitle: x\ntags:\n# the desk's\n- a\n#\n",  # comment lines
+        "description: >-\n  Musk drops\n  his suit\ntitle: x\n",  # blocks
+        "description: |\n  one\n\n  two\n\ntitle: x\n",
+        "description: >\n  - not a list\n  a: b\n",
         "title: \u3000标题\u3000\n",  # YAML strips no ideographic space
     ],
 )
