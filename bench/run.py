@@ -386,6 +386,8 @@ def main() -> None:
         parser.error(
             f"--only: unknown {', '.join(sorted(unknown))}; known: {', '.join(MEASUREMENTS)}"
         )
+    if args.corpus is not None and not args.corpus.is_dir():
+        parser.error(f"--corpus: {args.corpus} is not a folder")
     sizes = [50] if args.smoke else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.smoke else args.runs
     feeds = 5 if args.smoke else args.feeds
