@@ -179,7 +179,7 @@ def front_matter(fields: dict[str, object], style: str) -> str:
     else:
         lines = []
         for key, value in fields.items():
-            if key == "#":
+            if key == "#":  # (a comment line, as --varied writes one first)
                 lines.append(str(value))
             elif isinstance(value, list):
                 lines += [f"{key}:", *(f"- {item}" for item in value)]

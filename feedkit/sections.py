@@ -17,7 +17,8 @@ from feedkit.markup import plain_text, shorten
 
 SUMMARY_WIDTH = 240  # display columns: ~120 CJK characters or ~240 Latin ones
 _SEPARATOR = "---"
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE_MARK = r" {0,3}(`{3,}|~{3,})"  # a code fence line's start, its marker in a group
+_FENCE = re.compile(f"^{_FENCE_MARK}")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n].*?)\1\s*$")
@@ -173,7 +174,7 @@ def _part_bounds(body: str) -> list[tuple[int, int]]:
 
 # A line that opens or closes a code fence (its marker), or a separator line, with the line break
 # before it: a search for a line break first costs a fraction of one anchored at every "^".
-_FENCE_OR_SEPARATOR = re.compile(r"\n(?: {0,3}(`{3,}|~{3,})|[ \t]*---[ \t]*(?=\n|\Z))")
+_FENCE_OR_SEPARATOR = re.compile(rf"\n(?:{_FENCE_MARK}|[ \t]*{_SEPARATOR}[ \t]*(?=\n|\Z))")
 
 
 def _fenced_part_bounds(body: str) -> list[tuple[int, int]]:
@@ -354,7 +355,7 @@ def _first_paragraph(lines: list[str], start: int) -> str:
             if paragraph:
                 break
             continue
-        if line.strip() == _SEPARATOR or _FENCE.match(line):
+        if line.strip(" \t") == _SEPARATOR or _FENCE.match(line):
             if paragraph:
                 break
             continue
