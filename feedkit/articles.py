@@ -30,7 +30,7 @@ from feedkit.sections import (
     strip_headline,
     summarize,
 )
-from feedkit.urls import DEFAULT_RULES, UrlRules, absolute_http_url, canonical_url
+from feedkit.urls import DEFAULT_RULES, UrlRules
 
 _TITLE_WIDTH = 160
 UNDATED_WARNING = "no 'date' in the front matter; using the file's modification time"
@@ -131,6 +131,7 @@ def scan_article(
         found = quick_scan(
             article.data,
             str(article.path),
+            rel=article.rel,
             source=article.source,
             priority=article.priority,
             options=options,
@@ -138,7 +139,7 @@ def scan_article(
             tz=tz,
         )
         if found is not None:
-            return ParsedArticle(scanned=found)
+            return ParsedArticle(scanned=found[0], warnings=tuple(found[1]))
     return _reader(article, options, rules, tz).scan()
 
 
@@ -173,6 +174,7 @@ class _Reader:
         self.options, self.rules, self.tz = options, rules, tz
         self.warnings: list[str] = []
         self.undated = False
+        self.group = ""  # the article's id, when it does not derive from its key
 
     def fail(self, message: str, line: int | None = 2) -> ArticleError:
         return ArticleError(self.article.path, message, line=line)
@@ -208,14 +210,13 @@ class _Reader:
         )
         if not langs:
             raise self.fail("no text in the body (only links or separators)", None)
-        group = "" if c["group_id"] == urn_uuid5(c["key"]) else c["group_id"]  # (see Scanned)
         scanned = tuple(
             Scanned(
                 c["key"],
                 lang,
                 c["published"],
                 c["updated"],
-                group,
+                self.group,  # "" when the id derives from the key (see Scanned)
                 c["link"],
                 c["authors"],
                 c["tags"],
@@ -234,7 +235,14 @@ class _Reader:
             raise self.fail("no body after the front matter" if self.fields else "empty file", None)
         published, updated = self._dates()
         link = fields.link(self.fields, self.body, self.options.source_labels, self.warnings)
-        key, group_id = self._identity(link)
+        key, self.group = fields.identity(
+            self.fields,
+            link,
+            self.rules,
+            self.warnings,
+            source=self.article.source,
+            rel=self.article.rel,
+        )
         return {
             "key": key,
             "link": link,
@@ -249,7 +257,7 @@ class _Reader:
             "image": fields.image(self.fields, link, self.warnings),
             "source": self.article.source,
             "priority": self.article.priority,
-            "group_id": group_id,
+            "group_id": self.group or urn_uuid5(key),
             "origin": str(self.article.path),
         }
 
@@ -303,24 +311,6 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(f"'{name}' {exc}", self._line_of(name)) from exc
 
-    def _identity(self, link: str) -> tuple[str, str]:
-        """The dedupe key and the id of the article (the combined feed's entry id)."""
-        explicit = self.fields.get("id")
-        canonical = canonical_url(link, self.rules) if link else None
-        if explicit is not None and not isinstance(explicit, dict | list) and str(explicit).strip():
-            base = str(explicit).strip()
-            key = canonical or f"id:{base}"
-            group = base if _is_iri(base) else urn_uuid5(base)
-            return key, group
-        if canonical:
-            return canonical, urn_uuid5(canonical)
-        base = f"path:{self.article.source}/{self.article.rel}"
-        self.warnings.append(
-            "no source link and no 'id'; its id comes from the file's path, "
-            "so renaming the file will change it"
-        )
-        return base, urn_uuid5(base)
-
     def _text(self, name: str) -> str:
         value = self.fields.get(name)
         if value is None:
@@ -343,13 +333,3 @@ class _Reader:
 
 def _lang_of(text: str) -> str:
     return detect_lang(text)
-
-
-def _is_iri(value: str) -> bool:
-    """An absolute IRI usable as an atom:id as it stands (http(s) ones need a host)."""
-    scheme, sep, rest = value.partition(":")
-    if not (sep and rest and scheme.isascii() and scheme.isalpha()) or any(
-        ch.isspace() for ch in value
-    ):
-        return False
-    return scheme.lower() not in ("http", "https") or absolute_http_url(value) is not None

@@ -10,9 +10,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from feedkit.ids import urn_uuid5
 from feedkit.lang import normalize_lang, primary_lang
 from feedkit.sections import find_source_link
-from feedkit.urls import absolute_http_url
+from feedkit.urls import UrlRules, absolute_http_url, canonical_url
+
+PATH_ID_WARNING = (
+    "no source link and no 'id'; its id comes from the file's path, "
+    "so renaming the file will change it"
+)
 
 
 def names(
@@ -73,6 +79,47 @@ def link(fields: dict[str, Any], body: str, labels: Sequence[str], warnings: lis
             warnings.append(f"'{name}' is not an http(s) URL: {value.strip()[:80]!r}")
     found = find_source_link(body, labels)
     return absolute_http_url(found) or "" if found else ""
+
+
+def identity(
+    fields: dict[str, Any],
+    link: str,
+    rules: UrlRules,
+    warnings: list[str],
+    *,
+    source: str,
+    rel: str,
+) -> tuple[str, str]:
+    """The article's dedupe key, and its id when that is not `urn_uuid5(key)` ("" when it is:
+    the id is made only when asked for, see `model.Scanned`).
+
+    The key is the canonical source link, else `id:` and the front matter's `id`, else the
+    file's path in its source folder (`rel`), with a warning; the id is the front matter's
+    `id` (an IRI as it stands, anything else through `urn_uuid5`), else derived from the key.
+    """
+    explicit = fields.get("id")
+    canonical = canonical_url(link, rules) if link else None
+    if explicit is not None and not isinstance(explicit, dict | list) and str(explicit).strip():
+        base = str(explicit).strip()
+        key = canonical or f"id:{base}"
+        if not _is_iri(base):
+            return key, urn_uuid5(base)  # (not the key's: a key is an http(s) URL or `id:`…)
+        # An IRI stands as it is, and is the derived id only if it spells out urn_uuid5(key)
+        return key, "" if base.startswith("urn:uuid:") and base == urn_uuid5(key) else base
+    if canonical:
+        return canonical, ""
+    warnings.append(PATH_ID_WARNING)
+    return f"path:{source}/{rel}", ""
+
+
+def _is_iri(value: str) -> bool:
+    """An absolute IRI usable as an atom:id as it stands (http(s) ones need a host)."""
+    scheme, sep, rest = value.partition(":")
+    if not (sep and rest and scheme.isascii() and scheme.isalpha()) or any(
+        ch.isspace() for ch in value
+    ):
+        return False
+    return scheme.lower() not in ("http", "https") or absolute_http_url(value) is not None
 
 
 def image(fields: dict[str, Any], link: str, warnings: list[str]) -> str:

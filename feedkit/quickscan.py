@@ -3,12 +3,13 @@
 `convert` scans every file of a folder, and 10,000 of them must take a fraction of a second
 (SPEC 7), so the file everybody writes gets a path of its own: UTF-8 (a BOM and CR LF are
 fine), front matter that quickyaml reads without PyYAML (plain or simply quoted values, block
-or flow lists), a date, a source link, and nothing to warn about.  `quick_scan` reads such a
-file into its scanned entries with as little Python as it takes, through the same field
-readers, URL, date, id and section functions as `articles.scan_article`; for any other file it
-answers None and the caller scans it the long way, which then reports what there is to report.
-`articles.scan_article` tries it first, so every test of a scan against a full read
-(tests/test_articles.py, tests/test_fuzz.py) tests it too.
+or flow lists), and a date.  `quick_scan` reads such a file into its scanned entries and the
+warnings they come with (no source link, a field it ignores) with as little Python as it
+takes, through the same field readers, URL, date, id and section functions as
+`articles.scan_article`; for any other file it answers None and the caller scans it the long
+way, which then reports what there is to report.  `articles.scan_article` tries it first, so
+every test of a scan against a full read (tests/test_articles.py, tests/test_fuzz.py) tests it
+too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from feedkit.matter import decode_clean_utf8
 from feedkit.model import ArticleOptions, Scanned
 from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
-from feedkit.urls import UrlRules, canonical_url
+from feedkit.urls import UrlRules
 
 _NOT_TEXT = {list, bool}  # what title, description or summary may not hold
 _new = tuple.__new__
@@ -31,14 +32,16 @@ def quick_scan(
     data: bytes,
     origin: str,
     *,
+    rel: str,
     source: str,
     priority: int,
     options: ArticleOptions,
     rules: UrlRules,
     tz: tzinfo,
-) -> tuple[Scanned, ...] | None:
-    """The scanned entries of a file of the commonest kind (see the module docstring); None for
-    any other file.  `origin` is the file's path as messages show it."""
+) -> tuple[tuple[Scanned, ...], list[str]] | None:
+    """The scanned entries of a file of the commonest kind (see the module docstring) and its
+    warnings; None for any other file.  `origin` is the file's path as messages show it, `rel`
+    its path inside the source folder."""
     text = decode_clean_utf8(data) if len(data) <= options.max_file_size else None
     if text is None:
         return None
@@ -48,12 +51,12 @@ def quick_scan(
     if text.find("\n...", 3, end) >= 0:  # (another fence YAML knows)
         return None
     front = quick_front_matter(text[4 : end + 1])
-    if front is None or "id" in front or ("draft" in front and fields.truthy(front["draft"])):
+    if front is None or ("draft" in front and fields.truthy(front["draft"])):
         return None
     get = front.get
     date = get("date")
     if type(date) is not str:
-        return None  # undated: a warning
+        return None  # undated: a warning, and a date from the file's modification time
     if {type(get("title")), type(get("description")), type(get("summary"))} & _NOT_TEXT:
         return None  # no text for a title: an error
     body = text[end + 5 :]
@@ -66,28 +69,25 @@ def quick_scan(
         return None
     if updated < published or not body or body.isspace():
         return None
+    # The order of the long way's warnings (articles._Reader.scan)
     warnings: list[str] = []
     link = fields.link(front, body, options.source_labels, warnings)
-    canonical = canonical_url(link, rules) if link else None
-    if canonical is None:
-        return None  # no source link: the id comes from the path, with a warning
+    key, group = fields.identity(front, link, rules, warnings, source=source, rel=rel)
     authors = fields.names(front, ("author", "authors"), warnings, split_commas=False)
     tags = fields.names(front, ("tags", "categories"), warnings, split_commas=True)
-    codes = fields.langs(front, warnings)
     image = fields.image(front, link, warnings)
-    if warnings:
-        return None
+    codes = fields.langs(front, warnings)
     # (tuple.__new__: a NamedTuple's own __new__ is Python code, and this runs for every section)
     made = tuple(
         [
             _new(
                 Scanned,
                 (
-                    canonical,
+                    key,
                     lang,
                     published,
                     updated,
-                    "",  # the article's id derives from the key
+                    group,  # "" when the article's id derives from the key
                     link,
                     authors,
                     tags,
@@ -100,4 +100,4 @@ def quick_scan(
             for lang in section_langs(body, options.source_labels, langs=codes)
         ]
     )
-    return made or None  # no text in the body: an error
+    return (made, warnings) if made else None  # no text in the body: an error

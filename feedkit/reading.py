@@ -142,6 +142,7 @@ class _Job:
                 quick_scan(
                     data,
                     item.path,
+                    rel=item.rel,
                     source=source,
                     priority=priority,
                     options=options,
@@ -154,7 +155,9 @@ class _Job:
             if scanned is None:
                 self.read_into(result, item, quick_tried=data is not None)
             else:
-                add(scanned)
+                add(scanned[0])
+                if scanned[1]:
+                    result.problems += _warnings(item.path, scanned[1])
         return result
 
     def read_into(self, result: Collected, listed: Listed, *, quick_tried: bool = False) -> None:
@@ -182,14 +185,17 @@ class _Job:
             result.problems.append(Problem(where=where, message=exc.reason))
             return
         if parsed.warnings:
-            result.problems.extend(
-                Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
-            )
+            result.problems += _warnings(str(item.path), parsed.warnings)
         result.entries.extend(parsed.entries)
         result.scanned.extend(parsed.scanned)
         result.drafts += parsed.draft
         if parsed.undated:
             result.undated.extend([e.id for e in parsed.entries] + [s.id for s in parsed.scanned])
+
+
+def _warnings(where: str, texts: Sequence[str]) -> list[Problem]:
+    """A file's warnings as problems: it was used."""
+    return [Problem(where=where, message=text, fatal=False) for text in texts]
 
 
 def _read_small(path: str) -> bytes | None:

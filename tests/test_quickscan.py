@@ -20,10 +20,17 @@ OPTIONS = ArticleOptions()
 
 
 def quick(data: bytes) -> ParsedArticle | None:
-    scanned = quick_scan(
-        data, "a.md", source="s", priority=0, options=OPTIONS, rules=DEFAULT_RULES, tz=UTC
+    found = quick_scan(
+        data,
+        "a.md",
+        rel="a.md",
+        source="s",
+        priority=0,
+        options=OPTIONS,
+        rules=DEFAULT_RULES,
+        tz=UTC,
     )
-    return None if scanned is None else ParsedArticle(scanned=scanned)
+    return None if found is None else ParsedArticle(scanned=found[0], warnings=tuple(found[1]))
 
 
 def the_long_way(data: bytes) -> ParsedArticle | ArticleError:
@@ -65,7 +72,7 @@ _FRONT = {
     "url": (["http://www.FT.com/content/x/"], [""]),
     "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", ""]),
     "draft": (["no", "false", "False"], ["true", "yes"]),
-    "id": (["tag:ft.com,2024:1"], [""]),
+    "id": (["tag:ft.com,2024:1", "ft-123", "https://ft.com/x", "2024", "a b"], ["", "[x]"]),
     "other": (["anything", "10 # a number"], [""]),
 }
 _PARTS = [
@@ -114,12 +121,26 @@ def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
         b"\xef\xbb\xbf" + plain,  # a BOM
         plain.replace(b"title: x", b"# from ft.com\ntitle: x # comment\nweight: 3"),
         plain.replace(b"title: x", b'title: >-\n  "x"\n  and y\ntags: ["a", \'b\']'),
-    ):
-        assert quick(usual) == the_long_way(usual)
-    for other in (
-        plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning
-        plain.replace(b"title: x", b"title: x\nparams:\n  k: v"),  # YAML beyond quickyaml's
+        plain.replace(b"title: x", b"title: x\nid: ft-123"),  # the article's own id
         plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
+    ):
+        found = quick(usual)
+        assert found is not None, usual
+        assert found == the_long_way(usual)
+    for other in (
+        plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning, and a stat for a date
+        plain.replace(b"title: x", b"title: x\nparams:\n  k: v"),  # YAML beyond quickyaml's
         plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
     ):
         assert quick(other) is None, other
+
+
+def test_a_file_without_a_source_link_is_scanned_quickly_with_its_warning() -> None:
+    """SPEC 3.2: with neither a source link nor an `id`, the id comes from the path, with a
+    warning; a folder of such files (a blog's own posts) is scanned as quickly as any other."""
+    data = b"---\ntitle: x\ndate: 2024-06-11\n---\n\nMy own post, with no source.\n"
+    found = quick(data)
+    assert found is not None
+    assert [s.key for s in found.scanned] == ["path:s/a.md"]
+    assert [w.split(";")[0] for w in found.warnings] == ["no source link and no 'id'"]
+    assert found == the_long_way(data)
