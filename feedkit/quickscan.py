@@ -24,7 +24,7 @@ from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
 from feedkit.urls import UrlRules
 
-_NOT_TEXT = {list, bool}  # what title, description or summary may not hold
+_NOT_TEXT = {list, dict, bool}  # what title, description or summary may not hold
 _new = tuple.__new__
 
 

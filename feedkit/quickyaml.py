@@ -2,12 +2,14 @@
 
 YAML parsing is the largest cost of reading 10,000 articles (libyaml alone takes about 0.3 s).
 Most front matter is simple: `key: value` lines, lists written as `- item` lines or `[a, b]`,
-quoted strings, comments, `|` and `>` blocks, and long values wrapped over indented lines with
+quoted strings, comments, `|` and `>` blocks, long values wrapped over indented lines with
 escapes in double quotes (as `yaml.safe_dump` writes them; see `yaml_scalars` and
-`yaml_comments`).  This reader handles exactly that and answers None for anything else —
-anchors, tags, nested mappings, anything YAML would read as other than text or a plain number —
-so the caller falls back to the real YAML loader, which then gives the same result or the same
-error it always did (a file that needs it takes ~300 µs instead of ~60).  Scalars come back as
+`yaml_comments`), and mappings of such lines nested under a key (`author:` then an indented
+`name: …`; Hugo's `params:`), a few levels deep.  This reader handles exactly that and answers
+None for anything else — anchors, tags, flow mappings (`{a: b}`), anything YAML would read as
+other than text or a plain number — so the caller falls back to the real YAML loader, which then
+gives the same result or the same error it always did (a file that needs it takes ~300 µs
+instead of ~60).  Scalars come back as
 text (or None for an empty value), but for YAML's boolean words (`draft: false`) and plain
 decimal numbers (`weight: 10`, `rating: 4.5`), which come back as the booleans and numbers YAML
 makes of them; feedkit's field readers accept text for every field (dates, booleans, numbers as
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from feedkit.yaml_comments import without_comments, wraps
 from feedkit.yaml_scalars import block, flow_items, quoted, wrapped_plain
@@ -133,9 +136,94 @@ def quick_front_matter(raw: str) -> dict[str, object] | None:
     """The mapping the front matter holds, or None when it needs the real YAML loader."""
     if "\r" in raw or "\x85" in raw or "\u2028" in raw or "\u2029" in raw:
         return None  # YAML breaks lines at these too
+    if "\t" in raw and _TAB_LINE.search(raw):
+        return None  # a blank line but for a tab: an error to PyYAML, or a block's text
+    return _read(raw, _MAX_DEPTH)
+
+
+_TAB_LINE = re.compile(r"^[ ]*\t[ \t]*$", re.MULTILINE)
+
+
+_MAX_DEPTH = 4  # mappings in mappings in …: deeper ones are YAML's to read
+# A `key:` line with nothing after it, with the line break before it (the text searched starts
+# with one: a search for a line break is quicker than one anchored at every "^"), and the first
+# line of a mapping nested under it, indented (group 2) and holding a `key:` (a block mapping
+# in a block mapping).
+_NESTED = re.compile(r"\n([A-Za-z_][A-Za-z0-9_-]*):[ ]*\n(?=([ ]+)[A-Za-z_][A-Za-z0-9_-]*:[ \n])")
+_PLACE = "_"  # what a nested mapping's key holds while the mapping around it is read
+
+
+def _read(raw: str, depth: int) -> dict[str, object] | None:
+    """`quick_front_matter`, with mappings nested at most `depth` deep."""
+    if depth > 0 and ":\n " in raw:  # (the usual way to write a nested mapping)
+        heads = list(_NESTED.finditer("\n" + raw))
+        if heads:
+            return _with_nested(raw, heads, depth)
     flat = flat_front_matter(raw)
     if flat is not None:
         return flat
+    if depth > 0 and "\n " in raw:  # (spaces after a key's ":")
+        heads = list(_NESTED.finditer("\n" + raw))
+        if heads:
+            return _with_nested(raw, heads, depth)  # (the readers below would turn it down)
+    return _unflat_mapping(raw)
+
+
+def _with_nested(raw: str, heads: list[re.Match[str]], depth: int) -> dict[str, object] | None:
+    """The mapping of front matter whose values may be mappings written as blocks (`author:`,
+    then `name: …` lines indented under it), each read the quick way as front matter of its
+    own once its indentation is taken off; None for anything else.  `heads` are `_NESTED`'s
+    matches in a line break and `raw`.
+
+    A nested mapping runs over the lines indented at least as much as its first one, and blank
+    lines.  The mapping around it is then read with a placeholder for it: any line left that
+    YAML would have read otherwise (one indented less than the nested mapping's first, say)
+    spoils the placeholder or the read, and the whole goes to YAML, as does a key written
+    twice."""
+    nested: dict[str, dict[str, object]] = {}
+    outer: list[str] = []
+    start = 0
+    for head in heads:  # (in the text searched, a match starts where its line starts in raw)
+        key, indent = head.group(1), head.group(2)
+        lines = _nested_lines(indent).match(raw, head.end() - 1)
+        assert lines is not None  # (it matches the lookahead's line at least)
+        value = _read(_dedent(indent).sub("", lines.group()), depth - 1)
+        if value is None or key in nested:
+            return None
+        nested[key] = value
+        outer += [raw[start : head.start()], f"{key}: {_PLACE}\n"]
+        start = lines.end()
+    outer.append(raw[start:])
+    result = _quick_mapping("".join(outer))
+    if result is None or any(result.get(key) != _PLACE for key in nested):
+        return None
+    result.update(nested)  # (the keys keep their places)
+    return result
+
+
+@lru_cache(maxsize=16)  # (indentations seen: a few)
+def _nested_lines(indent: str) -> re.Pattern[str]:
+    """The lines of a mapping nested at `indent`: those indented at least as much, and blank
+    ones (spaces fewer than the indentation)."""
+    return re.compile(rf"(?:{indent}[^\n]*(?:\n|\Z)|[ ]*\n)+")
+
+
+@lru_cache(maxsize=16)  # (indentations seen: a few)
+def _dedent(indent: str) -> re.Pattern[str]:
+    """What to take off the lines `_nested_lines` gives: the indentation, or a blank line's
+    spaces."""
+    return re.compile(rf"^(?:{indent}|[ ]*(?=\n|\Z))", re.MULTILINE)
+
+
+def _quick_mapping(raw: str) -> dict[str, object] | None:
+    """`quick_front_matter` of front matter without nested mappings."""
+    flat = flat_front_matter(raw)
+    return flat if flat is not None else _unflat_mapping(raw)
+
+
+def _unflat_mapping(raw: str) -> dict[str, object] | None:
+    """The mapping of front matter that is not the flattest (see `flat_front_matter`), without
+    nested mappings."""
     if (": |" in raw or ": >" in raw) and _SPACES_ONLY.search(raw):
         return None  # blank lines in a block value can hold its text: spaces (or YAML's error)
     if "#" in raw:
@@ -304,6 +392,8 @@ def _by_lines(raw: str) -> list[_Line] | None:
         line = rows[index]
         index += 1
         if not line.strip(" \t"):  # (YAML's blanks: not every space Python knows)
+            if "\t" in line:
+                return None  # (see _TAB_LINE)
             lines.append(_BLANK)
         elif line[0] in " -":
             item = line.lstrip(" ")

@@ -52,28 +52,28 @@ def test_the_seed_takes_the_quick_way_to_the_same_entries(seed_bytes: bytes) -> 
 _FRONT = {
     "title": (
         ["标题", "2024年大选", "Title: sub", "x", '"Quoted: yes"', "'it''s'"],
-        ["- [a]", "", "yes"],
+        ["- [a]", "", "yes", "\n  text: no"],
     ),
     "date": (
         ["2024-06-11T21:38:09.733Z", "2024-06-11", "Tue, 11 Jun 2024 21:38:09"],
         ["2024-13-01", ""],
     ),
-    "updated": (["2024-06-12"], ["2023-01-01", "later", ""]),
-    "description": (["An English line", "中文描述"], [""]),
+    "updated": (["2024-06-12"], ["2023-01-01", "later", "", "\n  at: 2024-06-12"]),
+    "description": (["An English line", "中文描述"], ["", "\n  en: a\n  zh: b"]),
     "summary": (["short"], [""]),
     "tags": (
         ["\n- companies\n- 人工智能", "a, b", "\n- x, y\n- x", "[companies, 人工智能]", "[]"],
         ["", "\n- yes", "[a, [b]]"],
     ),
     "categories": (["\n- c"], [""]),
-    "author": (["ft", "\n- A B\n- ft"], [""]),
+    "author": (["ft", "\n- A B\n- ft", "\n  name: ft\n  url: https://ft.com"], ["", "\n  x: y"]),
     "lang": (["zh", "en", "\n- zh\n- en", "Chinese"], ["xx", ""]),
     "link": (["https://ft.com/content/x"], ["javascript:alert(1)", "/relative", ""]),
     "url": (["http://www.FT.com/content/x/"], [""]),
-    "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", ""]),
+    "image": (["https://img.ft.com/a.png", "img/a.png"], ["ftp://x/a.png", "", "\n  src: a.png"]),
     "draft": (["no", "false", "False"], ["true", "yes"]),
     "id": (["tag:ft.com,2024:1", "ft-123", "https://ft.com/x", "2024", "a b"], ["", "[x]"]),
-    "other": (["anything", "10 # a number"], [""]),
+    "other": (["anything", "10 # a number", "\n  cover: x.png\n  size:\n    w: 10"], [""]),
 }
 _PARTS = [
     "[原文链接](https://ft.com/content/03b9fb65)\n\n中文正文，市场和投资者。",
@@ -123,13 +123,14 @@ def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
         plain.replace(b"title: x", b'title: >-\n  "x"\n  and y\ntags: ["a", \'b\']'),
         plain.replace(b"title: x", b"title: x\nid: ft-123"),  # the article's own id
         plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
+        plain.replace(b"title: x", b"title: x\nauthor:\n  name: A B\nparams:\n  k: v"),  # nested
     ):
         found = quick(usual)
         assert found is not None, usual
         assert found == the_long_way(usual)
     for other in (
         plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning, and a stat for a date
-        plain.replace(b"title: x", b"title: x\nparams:\n  k: v"),  # YAML beyond quickyaml's
+        plain.replace(b"title: x", b"title: x\nparams: {k: v}"),  # YAML beyond quickyaml's
         plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
     ):
         assert quick(other) is None, other

@@ -18,6 +18,8 @@ def as_yaml_reads(value: object) -> object:
     """What feedkit's field readers make of a YAML value: text, dates as parsed dates."""
     if isinstance(value, list):
         return [as_yaml_reads(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_yaml_reads(v) for k, v in value.items()}
     if isinstance(value, datetime | date):
         return parse_date(value)
     return value if value is None or isinstance(value, bool | int) else str(value)
@@ -26,6 +28,8 @@ def as_yaml_reads(value: object) -> object:
 def as_quick_reads(value: object) -> object:
     if isinstance(value, list):
         return [as_quick_reads(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_quick_reads(v) for k, v in value.items()}
     if isinstance(value, str):
         try:
             return parse_date(value) if value[:4].isdigit() and "-" in value[:5] else value
@@ -124,7 +128,8 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "tags:\n  - a\n- b\n",
         "text: |2\n   block\n",
         "a: &x 1\nb: *x\n",
-        "a:\n  b: c\n",
+        "a:\n    b: c\n  d: e\n",
+        "a:\n  b:\n   c:\n    d:\n     e:\n      f: deeper than quickyaml goes\n",
         "date: 2024-13-45\n",
         "t: x\nt: y\n",
         "title: [a, [b]]\n",
@@ -165,7 +170,8 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "less-indented-item",
         "block-with-an-indentation-digit",
         "anchors",
-        "nested",
+        "nested-then-less-indented",
+        "nested-five-deep",
         "impossible-date",
         "duplicate-key",
         "nested-flow",
@@ -233,6 +239,67 @@ def test_quick_agrees_with_yaml_whenever_it_answers(fields: dict[str, object]) -
     assert {k: as_quick_reads(v) for k, v in quick.items()} == {
         k: as_yaml_reads(v) for k, v in (loaded or {}).items()
     }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "author:\n  name: A B\n  url: https://e.org\n",
+            {"author": {"name": "A B", "url": "https://e.org"}},
+        ),
+        (
+            "p:\n  tags:\n  - a\n  img: x.png # c\ntitle: t\n",
+            {"p": {"tags": ["a"], "img": "x.png"}, "title": "t"},
+        ),
+        (
+            "a:\n  b:\n    c: 1\n\n  d: |\n    text\n\ne: f\n",
+            {"a": {"b": {"c": 1}, "d": "text\n"}, "e": "f"},
+        ),
+        (
+            "a:\n    b: '# x'\n    c: \"long\n      value\"\n",
+            {"a": {"b": "# x", "c": "long value"}},
+        ),
+    ],
+)
+def test_mappings_nested_as_blocks(raw: str, expected: dict[str, object]) -> None:
+    """Hugo's `params:`, Jekyll's `author:` with a `name:`: a block mapping in the front matter
+    is read the quick way, as YAML reads it."""
+    assert quick_front_matter(raw) == expected == yaml.load(raw, Loader=yaml.CSafeLoader)
+
+
+_NESTED_VALUES = ["x", "a b", "中文", "10", "2024-06-11", "'it''s'", '"q # r"', "[a, b]", "yes", ""]
+
+
+@st.composite
+def nested_front_matter(draw: st.DrawFn, depth: int = 0, indent: int = 0) -> list[str]:
+    """Lines of front matter with block mappings in it, indented by 1 to 4 spaces a level,
+    now and then a line indented otherwise or a comment line."""
+    lines = []
+    for key in draw(st.lists(st.sampled_from(["a", "b", "name", "tags"]), min_size=1, max_size=3)):
+        pad = " " * indent
+        kind = draw(st.sampled_from(["value", "value", "list", "mapping", "odd"]))
+        if kind == "mapping" and depth < 5:
+            lines.append(f"{pad}{key}:")
+            lines += draw(nested_front_matter(depth + 1, indent + draw(st.integers(1, 4))))
+        elif kind == "list":
+            lines += [f"{pad}{key}:", f"{pad}- {draw(st.sampled_from(_NESTED_VALUES))}"]
+        elif kind == "odd":
+            lines.append(draw(st.sampled_from(["# c", "", "  stray: x", " - y", "x"])))
+        else:
+            lines.append(f"{pad}{key}: {draw(st.sampled_from(_NESTED_VALUES))}".rstrip(" "))
+    return lines
+
+
+@settings(max_examples=500)
+@given(nested_front_matter())
+def test_nested_front_matter_reads_as_yaml_reads_it_whenever_quick(lines: list[str]) -> None:
+    raw = "\n".join(lines) + "\n"
+    quick = quick_front_matter(raw)
+    if quick is None:
+        return
+    loaded = yaml.load(raw, Loader=yaml.CSafeLoader)
+    assert as_quick_reads(quick) == as_yaml_reads(loaded or {})
 
 
 def test_text_that_starts_with_digits_is_text() -> None:
