@@ -3,8 +3,8 @@
 Bilingual (zh then en) and one-language articles, some duplicates written with other URL
 spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
 
-    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs] [--styles | --varied]
-        [--scale 1.2]
+    python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs]
+        [--styles | --varied | --blog] [--scale 1.2]
 
 --scale 1.2 makes the body paragraphs 1.2 times longer: 5.4 KB a file, SPEC 7's size (the
 default averages 4.7 KB).
@@ -24,6 +24,11 @@ with 《…》, 【…】, “, an emoji or digits, or quoted for a ": "; dates 
 description wrapped over lines as python-frontmatter writes it; tags as a block list, an
 indented one or a flow list; a comment line, an image, `draft: false`, `updated`, a slug; and
 in a quarter of the articles a fenced code block (holding a `---` line) in the English part.
+
+With --blog the articles are a blog's own posts, as other tools write them: no source link
+(each id then comes from the file's path, with a warning), an `author:` mapping with a name
+and a URL, a `params:` mapping as Hugo's front matter has one, and an `id` in every other
+article.  The same articles as the plain corpus's otherwise.
 """
 
 from __future__ import annotations
@@ -108,10 +113,27 @@ def article(
             en_body = en_body.replace("\n\n", f"\n\n{code}\n\n", 1)
     zh = f"[原文链接]({url})\n\n{zh_title}\n\n**{zh_title}**\n\n{zh_body}\n"
     en = f" **{en_title}**\n\n{en_body}\n\n[Source Link]({url})\n"
+    if style == "blog":  # (no random draw: the articles stay the plain corpus's)
+        zh, en = zh.split("\n\n", 1)[1], en.rsplit("\n\n", 1)[0] + "\n"
+        fields = _blog_fields(fields, index)
     both = front_matter(fields, style) + zh + "\n---\n\n" + en
     zh_only = front_matter({**fields, "lang": "zh"}, style) + zh
     en_only = front_matter({**fields, "title": en_title}, style) + en
     return both, zh_only, en_only
+
+
+def _blog_fields(fields: dict[str, object], index: int) -> dict[str, object]:
+    """`fields` as --blog writes them (see the module docstring)."""
+    blog = dict(fields)
+    if index % 2:
+        blog = {"title": blog.pop("title"), "id": f"post-{index:06d}", **blog}
+    blog["author"] = _Nested("\n  name: ft\n  url: https://www.ft.com")
+    blog["params"] = _Nested("\n  cover: cover.png\n  toc: true")
+    return blog
+
+
+class _Nested(str):
+    """A front matter value written on the lines after its key, as it is (--blog)."""
 
 
 def _varied_fields(rng: random.Random, fields: dict[str, object], url: str) -> dict[str, object]:
@@ -183,6 +205,8 @@ def front_matter(fields: dict[str, object], style: str) -> str:
                 lines.append(str(value))
             elif isinstance(value, list):
                 lines += [f"{key}:", *(f"- {item}" for item in value)]
+            elif isinstance(value, _Nested):
+                lines.append(f"{key}:{value}")
             else:
                 lines.append(f"{key}: {value}")
         text = "\n".join(lines) + "\n"
@@ -197,6 +221,7 @@ def generate(
     split: bool = False,
     styles: bool = False,
     varied: bool = False,
+    blog: bool = False,
     scale: float = 1.0,
 ) -> None:
     rng = random.Random(seed)
@@ -211,7 +236,8 @@ def generate(
     for folder in targets:
         folder.mkdir(parents=True)
     for index in range(count):
-        style = "varied" if varied else STYLES[index % len(STYLES)] if styles else "plain"
+        style = "varied" if varied else "blog" if blog else "plain"
+        style = STYLES[index % len(STYLES)] if styles else style
         both, zh, en = article(rng, index, style, scale)
         sub = f"{index // 1000:03d}"
         roll = rng.random()
@@ -234,6 +260,7 @@ def main() -> None:
     parser.add_argument("--split-langs", action="store_true")
     parser.add_argument("--styles", action="store_true", help="front matter in four styles")
     parser.add_argument("--varied", action="store_true", help="what real folders mix")
+    parser.add_argument("--blog", action="store_true", help="a blog's own posts")
     parser.add_argument("--scale", type=float, default=1.0, help="body paragraph length factor")
     args = parser.parse_args()
     generate(
@@ -243,6 +270,7 @@ def main() -> None:
         split=args.split_langs,
         styles=args.styles,
         varied=args.varied,
+        blog=args.blog,
         scale=args.scale,
     )
 

@@ -87,8 +87,9 @@ _KINDS = {  # corpus kind: (folder suffix, corpus.generate keywords, label)
     "plain": ("", {}, ""),
     "styles": ("-styles", {"styles": True}, ", 4 front-matter styles"),
     "varied": ("-varied", {"varied": True}, ", varied front matter"),
+    "blog": ("-blog", {"blog": True}, ", a blog's, no source links"),
 }
-_MIXED = ("styles", "varied")  # measured at the largest size only
+_MIXED = ("styles", "varied", "blog")  # measured at the largest size only
 
 
 def bench_convert(
