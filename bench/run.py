@@ -87,7 +87,7 @@ _KINDS = {  # corpus kind: (folder suffix, corpus.generate keywords, label)
     "plain": ("", {}, ""),
     "styles": ("-styles", {"styles": True}, ", 4 front-matter styles"),
     "varied": ("-varied", {"varied": True}, ", varied front matter"),
-    "blog": ("-blog", {"blog": True}, ", a blog's, no source links"),
+    "blog": ("-blog", {"blog": True}, ", a blog's posts"),
 }
 _MIXED = ("styles", "varied", "blog")  # measured at the largest size only
 
