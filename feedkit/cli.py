@@ -148,12 +148,13 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
 
 def _run(args: argparse.Namespace, progress: Progress | None) -> RunReport:
     from feedkit.config import load_config_dir  # noqa: PLC0415
-    from feedkit.daemon import Daemon, run_daemon  # noqa: PLC0415
     from feedkit.pipeline import merge_reports, run_once  # noqa: PLC0415
 
     configs = load_config_dir(args.config)
     output, state = _paths(args)
     if not args.once:
+        from feedkit.daemon import Daemon, run_daemon  # noqa: PLC0415 - APScheduler: 25 ms
+
         run_daemon(Daemon(config_dir=args.config, output=output, state=state))
         return RunReport()
     runs = run_once(configs, output=output, state=state, force=args.force, progress=progress)
