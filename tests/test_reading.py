@@ -10,7 +10,7 @@ import pytest
 
 from feedkit import reading
 from feedkit.convert import convert
-from feedkit.model import Scanned
+from feedkit.model import Problem, Scanned
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
@@ -36,14 +36,17 @@ def test_parallel_and_serial_reads_publish_the_same_bytes(
 
 
 def test_what_a_worker_process_sends_back_arrives_whole(tmp_path: Path) -> None:
-    """Collected crosses from worker processes pickled, scanned entries as plain tuples."""
+    """Collected crosses from worker processes pickled, scanned entries and problems as plain
+    tuples."""
     (tmp_path / "a.md").write_text(
         "---\ndate: 2024-06-11\n---\n\n[Source](https://ft.com/a)\n\nText.\n", encoding="utf-8"
     )
     (tmp_path / "b.md").write_text("---\ntitle: [\n---\nbroken\n", encoding="utf-8")
+    (tmp_path / "c.md").write_text("---\ndate: 2024-06-11\n---\n\nNo source.\n", encoding="utf-8")
     collected = reading.collect_articles(tmp_path, full=False)
     assert collected.scanned
-    assert collected.problems
+    assert {p.fatal for p in collected.problems} == {True, False}  # an error, a warning
     back = pickle.loads(pickle.dumps(collected))
     assert back == collected
     assert all(type(item) is Scanned for item in back.scanned)
+    assert all(type(item) is Problem for item in back.problems)
