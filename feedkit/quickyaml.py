@@ -4,13 +4,13 @@ YAML parsing is the largest cost of reading 10,000 articles (libyaml alone takes
 Most front matter is simple: `key: value` lines, lists written as `- item` lines or `[a, b]`,
 quoted strings, comments, `|` and `>` blocks, long values wrapped over indented lines with
 escapes in double quotes (as `yaml.safe_dump` writes them; see `yaml_scalars` and
-`yaml_comments`), and mappings of such lines nested under a key (`author:` then an indented
-`name: …`; Hugo's `params:`), a few levels deep.  This reader handles exactly that and answers
-None for anything else — anchors, tags, flow mappings (`{a: b}`), anything YAML would read as
-other than text or a plain number — so the caller falls back to the real YAML loader, which then
-gives the same result or the same error it always did (a file that needs it takes ~300 µs
-instead of ~60).  Scalars come back as
-text (or None for an empty value), but for YAML's boolean words (`draft: false`) and plain
+`yaml_comments`), and mappings: of such lines nested under a key (`author:` then an indented
+`name: …`; Hugo's `params:`), a few levels deep, or of plain values in braces (`{name: ft}`).
+This reader handles exactly that and answers None for anything else — anchors, tags, quotes in
+braces, anything YAML would read as other than text or a plain number — so the caller falls back
+to the real YAML loader, which then gives the same result or the same error it always did (a
+file that needs it takes ~300 µs instead of ~60).  Scalars come back as text (or None for an
+empty value), but for YAML's boolean words (`draft: false`) and plain
 decimal numbers (`weight: 10`, `rating: 4.5`), which come back as the booleans and numbers YAML
 makes of them; feedkit's field readers accept text for every field (dates, booleans, numbers as
 titles).
@@ -49,7 +49,8 @@ _NULLISH = _SPECIAL_WORD - _BOOLS.keys()
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
-_NOT_IN_FLOW = re.compile(r"[\[\]{}#&*!|>]")  # in a plain item of a flow list: YAML's to read
+# In a plain item of a flow list or mapping: YAML's to read (libyaml also fails on ":?" there)
+_NOT_IN_FLOW = re.compile(r"[\[\]{}#&*!|>]|:\?")
 _SPACES_ONLY = re.compile(r"^[ \t]+$", re.MULTILINE)
 _DECIMAL = re.compile(r"\+?(?:0|[1-9][0-9]*)")  # a YAML integer written plainly
 _DECIMAL_FRACTION = re.compile(r"\+?[0-9]+\.[0-9]+")  # and a YAML float
@@ -125,7 +126,7 @@ _BLOCK = r"[|>]-?[ ]*(?:\n(?:[ ]*\n)*[ ]+[^ \n][^\n]*)*(?:\n[ ]+(?=\n))*"
 # every line break: 20 % slower).
 _FLAT_LINE = re.compile(
     rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):"
-    rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|(\[[^\n]*\]|{_DIGITS}|{_BLOCK})))?"
+    rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|([\[{{][^\n]*[\]}}]|{_DIGITS}|{_BLOCK})))?"
     rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED}|{_DIGITS})"
     rf"|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)[ ]*\n",
     re.MULTILINE,
@@ -330,6 +331,8 @@ def _other_value(text: str) -> object:
     first = text[0]
     if first == "[":
         return _flow_list(text)
+    if first == "{":
+        return _flow_mapping(text)
     if first in "|>":
         header, _, rows = text.partition("\n")
         lines = rows.split("\n") if rows else []
@@ -480,7 +483,14 @@ def _mapping(lines: list[_Line]) -> dict[str, object] | None:
             open_lists.add(key)
             continue
         list_key = None
-        scalar = _flow_list(text) if text.startswith("[") else _scalar(text)
+        first = text[0]
+        scalar = (
+            _flow_list(text)
+            if first == "["
+            else _flow_mapping(text)
+            if first == "{"
+            else _scalar(text)
+        )
         if scalar is None:
             return None
         result[key] = scalar
@@ -539,6 +549,32 @@ def _possible(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _flow_mapping(text: str) -> dict[str, object] | None:
+    """`{a: b, c: d}`: keys as `key:` lines have them, each with a plain scalar (`{name: ft}`,
+    `{image: x.png, alt: y}`); None for anything else (a quote, a key without a value…)."""
+    if not text.endswith("}"):
+        return None
+    parts = flow_items(text[1:-1])
+    if parts is None:
+        return None
+    found: dict[str, object] = {}
+    for part in parts:
+        key, colon, value = part.partition(": ")
+        value = value.lstrip(" ")
+        if not colon or not value or key in found or _FLOW_KEY.fullmatch(key) is None:
+            return None
+        if _NOT_IN_FLOW.search(value):
+            return None
+        scalar = _scalar(value)
+        if scalar is None:
+            return None
+        found[key] = scalar
+    return found
+
+
+_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _flow_list(text: str) -> list[str | bool | int | float] | None:

@@ -66,7 +66,10 @@ _FRONT = {
         ["", "\n- yes", "[a, [b]]"],
     ),
     "categories": (["\n- c"], [""]),
-    "author": (["ft", "\n- A B\n- ft", "\n  name: ft\n  url: https://ft.com"], ["", "\n  x: y"]),
+    "author": (
+        ["ft", "\n- A B\n- ft", "\n  name: ft\n  url: https://ft.com", "{name: ft}"],
+        ["", "\n  x: y", "{x: y}"],
+    ),
     "lang": (["zh", "en", "\n- zh\n- en", "Chinese"], ["xx", ""]),
     "link": (["https://ft.com/content/x"], ["javascript:alert(1)", "/relative", ""]),
     "url": (["http://www.FT.com/content/x/"], [""]),
@@ -124,13 +127,14 @@ def test_the_quick_way_is_taken_by_plain_files_and_not_by_the_others() -> None:
         plain.replace(b"title: x", b"title: x\nid: ft-123"),  # the article's own id
         plain.replace(b"(https://ft.com/a)", b"(/a)"),  # no usable link: a warning
         plain.replace(b"title: x", b"title: x\nauthor:\n  name: A B\nparams:\n  k: v"),  # nested
+        plain.replace(b"title: x", b"title: x\nauthor: {name: A B}"),  # nested in braces
     ):
         found = quick(usual)
         assert found is not None, usual
         assert found == the_long_way(usual)
     for other in (
         plain.replace(b"date: 2024-06-11\n", b""),  # no date: a warning, and a stat for a date
-        plain.replace(b"title: x", b"title: x\nparams: {k: v}"),  # YAML beyond quickyaml's
+        plain.replace(b"title: x", b"title: &t x"),  # YAML beyond quickyaml's (an anchor)
         plain.replace(b"Text.", b"Text\x01."),  # a control character to remove
     ):
         assert quick(other) is None, other

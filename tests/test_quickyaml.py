@@ -133,6 +133,8 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "date: 2024-13-45\n",
         "t: x\nt: y\n",
         "title: [a, [b]]\n",
+        "tags: [x:?]\n",
+        "m: {a: x:? y}\n",
         "t:\tx\n",
         "key with space: x\n",
         "t: 2024\n  continued\n",
@@ -175,6 +177,8 @@ def test_plain_front_matter(raw: str, expected: dict[str, object]) -> None:
         "impossible-date",
         "duplicate-key",
         "nested-flow",
+        "colon-question-in-a-flow-list",
+        "colon-question-in-a-flow-mapping",
         "tab",
         "odd-key",
         "wrapped-number",
@@ -260,11 +264,17 @@ def test_quick_agrees_with_yaml_whenever_it_answers(fields: dict[str, object]) -
             "a:\n    b: '# x'\n    c: \"long\n      value\"\n",
             {"a": {"b": "# x", "c": "long value"}},
         ),
+        (
+            "author: {name: A B, url: https://e.org/a}\n",
+            {"author": {"name": "A B", "url": "https://e.org/a"}},
+        ),
+        ("cover: { image: x.png }\ntags: [a]\n", {"cover": {"image": "x.png"}, "tags": ["a"]}),
+        ("a: {b: 10, c: yes} # c\nd: {}\n", {"a": {"b": 10, "c": True}, "d": {}}),
     ],
 )
-def test_mappings_nested_as_blocks(raw: str, expected: dict[str, object]) -> None:
-    """Hugo's `params:`, Jekyll's `author:` with a `name:`: a block mapping in the front matter
-    is read the quick way, as YAML reads it."""
+def test_mappings_nested_in_front_matter(raw: str, expected: dict[str, object]) -> None:
+    """Hugo's `params:`, Jekyll's `author:` with a `name:`: a mapping in the front matter, as
+    a block or in braces, is read the quick way, as YAML reads it."""
     assert quick_front_matter(raw) == expected == yaml.load(raw, Loader=yaml.CSafeLoader)
 
 
