@@ -177,7 +177,7 @@ def bench_daemon(
         (f"daemon: pass with nothing changed, {size:,} files", f"{idle * 1000:.0f} ms", ""),
         ("daemon: pass that publishes one new file", f"{statistics.median(times):.2f} s", ""),
         (
-            f"run --once (cron), nothing changed, {size:,} files (fresh process)",
+            f"run --once (cron) over {size:,} unchanged files, fresh process",
             f"{cron_wall:.2f} s",
             f"{cron_rss:.0f}",
         ),
