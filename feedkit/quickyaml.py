@@ -156,18 +156,16 @@ _PLACE = "_"  # what a nested mapping's key holds while the mapping around it is
 
 def _read(raw: str, depth: int) -> dict[str, object] | None:
     """`quick_front_matter`, with mappings nested at most `depth` deep."""
-    if depth > 0 and ":\n " in raw:  # (the usual way to write a nested mapping)
-        heads = list(_NESTED.finditer("\n" + raw))
-        if heads:
-            return _with_nested(raw, heads, depth)
-    flat = flat_front_matter(raw)
-    if flat is not None:
-        return flat
-    if depth > 0 and "\n " in raw:  # (spaces after a key's ":")
-        heads = list(_NESTED.finditer("\n" + raw))
-        if heads:
-            return _with_nested(raw, heads, depth)  # (the readers below would turn it down)
-    return _unflat_mapping(raw)
+    usual = depth > 0 and ":\n " in raw  # (the usual way to write a nested mapping)
+    heads = list(_NESTED.finditer("\n" + raw)) if usual else []
+    if not heads:
+        flat = flat_front_matter(raw)
+        if flat is not None:
+            return flat
+        if depth > 0 and not usual and "\n " in raw:  # (spaces after a key's ":")
+            heads = list(_NESTED.finditer("\n" + raw))
+    # (a nested mapping: the readers below would turn it down)
+    return _with_nested(raw, heads, depth) if heads else _unflat_mapping(raw)
 
 
 def _with_nested(raw: str, heads: list[re.Match[str]], depth: int) -> dict[str, object] | None:
@@ -554,20 +552,15 @@ def _possible(text: str) -> bool:
 def _flow_mapping(text: str) -> dict[str, object] | None:
     """`{a: b, c: d}`: keys as `key:` lines have them, each with a plain scalar (`{name: ft}`,
     `{image: x.png, alt: y}`); None for anything else (a quote, a key without a value…)."""
-    if not text.endswith("}"):
-        return None
-    parts = flow_items(text[1:-1])
+    parts = flow_items(text[1:-1]) if text.endswith("}") else None
     if parts is None:
         return None
     found: dict[str, object] = {}
     for part in parts:
         key, colon, value = part.partition(": ")
-        value = value.lstrip(" ")
-        if not colon or not value or key in found or _FLOW_KEY.fullmatch(key) is None:
+        if not colon or key in found or _FLOW_KEY.fullmatch(key) is None:
             return None
-        if _NOT_IN_FLOW.search(value):
-            return None
-        scalar = _scalar(value)
+        scalar = _flow_scalar(value.lstrip(" "))
         if scalar is None:
             return None
         found[key] = scalar
@@ -579,18 +572,21 @@ _FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 def _flow_list(text: str) -> list[str | bool | int | float] | None:
     """`[a, b, c]` of plain or quoted scalars."""
-    if not text.endswith("]"):
-        return None
-    parts = flow_items(text[1:-1])
+    parts = flow_items(text[1:-1]) if text.endswith("]") else None
     if parts is None:
         return None
-    for part in parts:
-        if part[0] not in "'\"" and _NOT_IN_FLOW.search(part):
-            return None
     items = []
     for part in parts:
-        value = _scalar(part)
+        value = _flow_scalar(part)
         if value is None:
             return None
         items.append(value)
     return items
+
+
+def _flow_scalar(text: str) -> str | bool | int | float | None:
+    """A plain or quoted scalar inside brackets or braces (`_scalar`, less what YAML reads
+    otherwise there); None when only YAML can say what it is."""
+    if text and text[0] not in "'\"" and _NOT_IN_FLOW.search(text):
+        return None
+    return _scalar(text)
