@@ -322,11 +322,12 @@ class _Reader:
         raise self.fail(f"'{name}' must be text, got {fields.kind(value)}", self._line_of(name))
 
     def _line_of(self, name: str) -> int | None:
-        """The file line of a front matter key (front matter starts on line 2)."""
+        """The file line of a front matter key, YAML's `name:` or TOML's `name =` (front matter
+        starts on line 2)."""
         for number, line in enumerate(self.head.split("\n")[1:], start=2):
-            if line.startswith(f"{name}:"):
+            if line.startswith(name) and line[len(name) :].lstrip(" \t")[:1] in (":", "="):
                 return number
-            if line.strip() == "---":
+            if line.rstrip() in ("---", "+++"):
                 break
         return None
 

@@ -44,7 +44,7 @@ from feedkit.config_schema import (
     text,
     time_zone,
 )
-from feedkit.errors import ConfigError
+from feedkit.errors import ConfigError, toml_problem
 from feedkit.model import ArticleOptions, FeedSettings
 from feedkit.urls import DEFAULT_RULES, UrlRules
 
@@ -65,7 +65,6 @@ FILTER_FIELDS: tuple[FilterField, ...] = ("title", "content", "url", "author", "
 FEED_FILE_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json"})
 DEFAULT_INTERVAL = timedelta(minutes=15)  # when a feed sets neither `schedule` nor `interval`
 _FEED_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
-_TOML_POSITION = re.compile(r" \(at line (\d+), column (\d+)\)$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -382,12 +381,9 @@ def load_feed(path: Path) -> FeedConfig:
     except UnicodeDecodeError as exc:
         raise at.fail(f"not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        position = _TOML_POSITION.search(message)
-        if position:
-            line, column = position.groups()
+        message, line, column = toml_problem(exc)
+        if line is not None:
             at = At(f"{path}:{line}:{column}")
-            message = message[: position.start()]
         raise at.fail(f"invalid TOML: {message}") from None
     return _feed(table, path.absolute(), At(str(path)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -47,3 +48,15 @@ class PublishError(FeedkitError):
         super().__init__(f"{path}: {reason}")
         self.path = Path(path)
         self.reason = reason
+
+
+_TOML_POSITION = re.compile(r" \(at line (\d+), column (\d+)\)$")
+
+
+def toml_problem(exc: ValueError) -> tuple[str, int | None, int | None]:
+    """What a `tomllib.TOMLDecodeError` says, and the line and column (1-based) it names."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    if position is None:
+        return message, None, None
+    return message[: position.start()], int(position.group(1)), int(position.group(2))

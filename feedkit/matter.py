@@ -1,8 +1,9 @@
-"""Article text: decoding, cleaning, and splitting off the YAML front matter (pure).
+"""Article text: decoding, cleaning, and splitting off the front matter (pure).
 
-The YAML is read with PyYAML's libyaml-backed CSafeLoader (what python-frontmatter uses
-underneath); feedkit splits the front matter itself so it can report file line numbers and
-bound what a hostile document may cost.
+Front matter is YAML between `---` lines, or TOML between `+++` lines (as Hugo and Zola write
+it).  The YAML is read with PyYAML's libyaml-backed CSafeLoader (what python-frontmatter uses
+underneath), the TOML with the standard library's tomllib; feedkit splits the front matter
+itself so it can report file line numbers and bound what a hostile document may cost.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from feedkit.errors import toml_problem
 from feedkit.markup import XML_FORBIDDEN
 from feedkit.quickyaml import quick_front_matter
 
@@ -33,6 +35,7 @@ def _loader() -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
 
 # XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_TOML_FENCE_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
 # What PyYAML's value constructors raise, unmarked, on a bad scalar ("!!timestamp x": an
@@ -124,21 +127,39 @@ _ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0
 
 
 def split_matter(text: str) -> Matter:
-    """Split YAML front matter (between `---` lines at the top) from the body and load it."""
-    if not text.startswith("---"):
+    """Split the front matter (YAML between `---` lines at the top, or TOML between `+++`
+    lines) from the body and load it."""
+    fence = text[:3]
+    if fence not in ("---", "+++"):
         return Matter(body=text)
     first_nl = text.find("\n")
     if first_nl < 0 or text[3:first_nl].strip():
         return Matter(body=text)  # "---something" on line 1 is body text, not a fence
-    end = _FENCE_END.search(text, first_nl + 1)
+    end = (_FENCE_END if fence == "---" else _TOML_FENCE_END).search(text, first_nl + 1)
     if end is None:
         raise MatterError(
-            "front matter is not closed (no '---' line after the opening one)", line=1
+            f"front matter is not closed (no '{fence}' line after the opening one)", line=1
         )
     raw = text[first_nl + 1 : end.start()]
     body_start = end.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
-    return Matter(fields=load_yaml(raw), body=text[body_start:], body_line=body_line)
+    fields = load_yaml(raw) if fence == "---" else load_toml(raw)
+    return Matter(fields=fields, body=text[body_start:], body_line=body_line)
+
+
+def load_toml(raw: str) -> dict[str, Any]:
+    """Load TOML front matter (the text between the `+++` lines) into a mapping."""
+    import tomllib  # noqa: PLC0415 - only for the files that have TOML front matter
+
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        reason, line, _ = toml_problem(exc)
+        where = None if line is None else min(line, raw.count("\n") + 1) + 1
+        raise MatterError(f"invalid TOML in front matter: {reason}", line=where) from exc
+    _check_size(data)
+    _clean_strings(data)
+    return data
 
 
 def load_yaml(raw: str) -> dict[str, Any]:

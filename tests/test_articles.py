@@ -325,3 +325,69 @@ def test_file_without_front_matter_is_one_entry() -> None:
 def test_unknown_front_matter_keys_are_kept_quietly() -> None:
     entries, warnings = parse("---\nid: x\nfoo: bar\ndate: 2024-01-01\n---\n\nText.\n")
     assert entries and warnings == []
+
+
+# --- TOML front matter (Hugo, Zola): the same fields between +++ lines ------------------------
+
+HUGO_POST = """+++
+title = "Markets rise"
+date = 2024-06-11T21:38:09Z
+updated = 2024-06-12
+description = "Stocks gained."
+tags = ["markets", "asia"]
+categories = ["economy"]
+link = "https://ex.org/news/1"
+draft = false
+
+[author]
+name = "A Writer"
++++
+
+Markets rose on Tuesday as investors weighed the outlook for interest rates.
+"""
+
+
+def test_toml_front_matter_gives_the_same_fields_as_yaml() -> None:
+    entries, warnings = parse(HUGO_POST)
+    assert warnings == []
+    (entry,) = entries
+    assert (entry.title, entry.summary, entry.link) == (
+        "Markets rise",
+        "Stocks gained.",
+        "https://ex.org/news/1",
+    )
+    assert entry.published == datetime(2024, 6, 11, 21, 38, 9, tzinfo=UTC)
+    assert entry.updated == datetime(2024, 6, 12, tzinfo=UTC)
+    assert entry.tags == ("markets", "asia", "economy")
+    assert entry.authors == ("A Writer",)
+    assert entry.body.startswith("Markets rose on Tuesday")
+
+
+def test_toml_local_date_time_is_in_the_configured_zone() -> None:
+    text = '+++\nid = "x"\ndate = 2024-06-11T08:00:00\n+++\n\nText.\n'
+    entry = parse(text, tz="Asia/Shanghai")[0][0]
+    assert entry.published == datetime(2024, 6, 11, 0, 0, tzinfo=UTC)
+
+
+def test_toml_draft_is_skipped() -> None:
+    article = ArticleFile(
+        path=Path("d.md"), rel="d.md", data=b"+++\ndraft = true\n+++\n\nText.\n", mtime=MTIME
+    )
+    assert parse_article(article).draft
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ('+++\ntitle = "T"\ndate = "tomorrow"\n+++\n\nText.\n', 3, "'date' must be a date"),
+        ('+++\ntitle = ["T"]\n+++\n\nText.\n', 2, "'title' must be text, got a list"),
+        ('+++\nid = "x"\ntitle = "T\n+++\n\nText.\n', 3, "invalid TOML in front matter"),
+        ('+++\ntitle = "T"\n\nText.\n', 1, "front matter is not closed (no '+++' line"),
+    ],
+    ids=["bad date", "list title", "unclosed string", "unclosed front matter"],
+)
+def test_broken_toml_front_matter_names_the_line(text: str, line: int, reason: str) -> None:
+    with pytest.raises(ArticleError) as caught:
+        parse(text)
+    assert caught.value.line == line
+    assert caught.value.reason.startswith(reason)

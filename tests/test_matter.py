@@ -244,6 +244,21 @@ def test_non_string_keys_become_strings() -> None:
     assert split_matter("---\n1: one\n2.5: x\n---\n").fields == {"1": "one", "2.5": "x"}
 
 
+def test_toml_front_matter_between_plus_lines() -> None:
+    matter = split_matter('+++\ntitle = "Hello"\ntags = ["a", "b"]\n+++\n\nBody.\n')
+    assert matter == Matter(
+        fields={"title": "Hello", "tags": ["a", "b"]}, body="\nBody.\n", body_line=5
+    )
+
+
+def test_toml_escapes_cannot_bring_back_forbidden_characters() -> None:
+    assert split_matter('+++\ntitle = "a\\u0000b\\u001fc"\n+++\nx').fields == {"title": "abc"}
+
+
+def test_a_first_line_starting_with_pluses_is_body() -> None:
+    assert split_matter("++++ not a fence\ntext").body == "++++ not a fence\ntext"
+
+
 # --- what cannot be used, with the file line -------------------------------------------------
 
 HEAD = "---\ntitle: x\ndate: 2024-06-01\n"  # lines 1-3; the case's own text starts on line 4
