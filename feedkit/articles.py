@@ -9,6 +9,7 @@ are published get rendered (render.py).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -34,6 +35,7 @@ from feedkit.urls import DEFAULT_RULES, UrlRules
 
 _TITLE_WIDTH = 160
 UNDATED_WARNING = "no 'date' in the front matter; using the file's modification time"
+_NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})-")  # Jekyll's posts: 2024-06-11-title.md
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -293,6 +295,8 @@ class _Reader:
     def _dates(self) -> tuple[datetime, datetime]:
         published = self._date("date")
         if published is None:
+            published = self._name_date()
+        if published is None:
             self.undated = True
             published = self.article.mtime.replace(microsecond=0)
             self.warnings.append(UNDATED_WARNING)
@@ -301,6 +305,17 @@ class _Reader:
             self.warnings.append("'updated' is before 'date'; using 'date' for both")
             updated = published
         return published, updated
+
+    def _name_date(self) -> datetime | None:
+        """The date a file name starts with (Jekyll's `2024-06-11-title.md`), midnight in the
+        configured zone; None when it starts with none."""
+        named = _NAME_DATE.match(self.article.rel.rpartition("/")[2])
+        if named is None:
+            return None
+        try:
+            return parse_date(named.group(1), tz=self.tz)
+        except ValueError:  # (2024-02-30-x.md: no date; the modification time, as for others)
+            return None
 
     def _date(self, name: str) -> datetime | None:
         value = self.fields.get(name)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from feedkit.articles import ArticleFile, ParsedArticle, parse_article, scan_article
+from feedkit.articles import (
+    UNDATED_WARNING,
+    ArticleFile,
+    ParsedArticle,
+    parse_article,
+    scan_article,
+)
 from feedkit.dates import load_tz
 from feedkit.errors import ArticleError
 from feedkit.model import ArticleOptions, Entry
@@ -391,3 +397,27 @@ def test_broken_toml_front_matter_names_the_line(text: str, line: int, reason: s
         parse(text)
     assert caught.value.line == line
     assert caught.value.reason.startswith(reason)
+
+
+def test_a_file_without_a_date_is_dated_by_the_date_its_name_starts_with() -> None:
+    # Jekyll's posts: _posts/2024-06-11-welcome.md, the date in the name, none in the front matter
+    text = "---\ntitle: Welcome\nid: x\n---\n\nText.\n"
+    entries, warnings = parse(text, rel="_posts/2024-06-11-welcome.md", tz="Asia/Shanghai")
+    assert entries[0].published == datetime(2024, 6, 10, 16, 0, tzinfo=UTC)
+    assert warnings == []
+    assert parse(text, rel="2024-06-11-welcome.md")[0][0].published == datetime(
+        2024, 6, 11, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize("rel", ["welcome.md", "2024-02-30-welcome.md", "20240611-welcome.md"])
+def test_a_name_without_a_real_date_leaves_the_modification_time(rel: str) -> None:
+    entries, warnings = parse("---\ntitle: Welcome\nid: x\n---\n\nText.\n", rel=rel)
+    assert entries[0].published == MTIME
+    assert warnings == [UNDATED_WARNING]
+
+
+def test_the_front_matter_date_wins_over_the_name() -> None:
+    text = "---\ndate: 2025-01-02\nid: x\n---\n\nText.\n"
+    entry = parse(text, rel="2024-06-11-welcome.md")[0][0]
+    assert entry.published == datetime(2025, 1, 2, tzinfo=UTC)
