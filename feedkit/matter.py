@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ def _loader() -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
 # XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TOML_FENCE_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
+# Fields that are text, which YAML reads as a date when they are written as one
+_TEXT_FIELDS = frozenset({"title", "description", "summary", "id"})
+_TIMESTAMP_TEXT = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[^ \t].*)?")
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
 # What PyYAML's value constructors raise, unmarked, on a bad scalar ("!!timestamp x": an
@@ -198,7 +202,20 @@ def load_yaml(raw: str) -> dict[str, Any]:
         )
     _check_size(data)
     _clean_strings(data)
-    return {str(key): value for key, value in data.items()}
+    fields = {str(key): value for key, value in data.items()}
+    for name in _TEXT_FIELDS.intersection(fields):
+        if isinstance(fields[name], date):
+            fields[name] = _as_written(raw, name, fields[name])
+    return fields
+
+
+def _as_written(raw: str, name: str, value: date) -> object:
+    """A text field that YAML read as a timestamp (`title: 2024-06-11`), as it is written: what
+    `quick_front_matter` keeps, so that the field reads the same whichever reader read it."""
+    line = re.search(rf"^{name}:[ \t]+(.+?)(?:[ \t]+#.*)?$", raw, re.MULTILINE)
+    if line is None or not _TIMESTAMP_TEXT.fullmatch(line.group(1).rstrip()):
+        return value  # (written some other way: an explicit tag, an anchor, a flow mapping)
+    return line.group(1).rstrip()
 
 
 def _clean_strings(data: dict[Any, Any]) -> None:

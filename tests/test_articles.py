@@ -421,3 +421,14 @@ def test_the_front_matter_date_wins_over_the_name() -> None:
     text = "---\ndate: 2025-01-02\nid: x\n---\n\nText.\n"
     entry = parse(text, rel="2024-06-11-welcome.md")[0][0]
     assert entry.published == datetime(2025, 1, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("title", ["2024-06-11", "2024-06-11 10:00:00", "2024-06-11T10:00:00Z"])
+@pytest.mark.parametrize("rest", ["", "anchor: &a 1\n"], ids=["plain", "read by PyYAML"])
+def test_a_title_written_as_a_date_is_that_text(title: str, rest: str) -> None:
+    # YAML reads such a title as a timestamp; it is a title as written, whichever reader reads
+    # the front matter (an anchor elsewhere sends it to PyYAML)
+    text = f"---\ntitle: {title}  # a date?\nid: {title}\n{rest}---\n\nText.\n"
+    (entry,), _ = parse(text)
+    assert entry.title == title
+    assert entry.id == parse(f"---\ntitle: x\nid: '{title}'\n---\n\nText.\n")[0][0].id
