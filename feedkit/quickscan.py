@@ -3,9 +3,10 @@
 `convert` scans every file of a folder, and 10,000 of them must take a fraction of a second
 (SPEC 7), so the file everybody writes gets a path of its own: UTF-8 (a BOM and CR LF are
 fine), front matter that quickyaml reads without PyYAML (plain or simply quoted values, block
-or flow lists), and a date.  `quick_scan` reads such a file into its scanned entries and the
-warnings they come with (no source link, a field it ignores) with as little Python as it
-takes, through the same field readers, URL, date, id and section functions as
+or flow lists) or TOML front matter that quicktoml reads without tomllib, and a date.
+`quick_scan` reads such a file into its scanned entries and the warnings they come with (no
+source link, a field it ignores) with as little Python as it takes, through the same field
+readers, URL, date, id and section functions as
 `articles.scan_article`; for any other file it answers None and the caller scans it the long
 way, which then reports what there is to report.  `articles.scan_article` tries it first, so
 every test of a scan against a full read (tests/test_articles.py, tests/test_fuzz.py) tests it
@@ -14,17 +15,19 @@ too.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, datetime, tzinfo
 
 from feedkit import fields
 from feedkit.dates import parse_date
 from feedkit.matter import decode_clean_utf8
 from feedkit.model import ArticleOptions, Scanned
+from feedkit.quicktoml import quick_toml
 from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
 from feedkit.urls import UrlRules
 
-_NOT_TEXT = {list, dict, bool}  # what title, description or summary may not hold
+_NOT_TEXT = {list, dict, bool, date}  # what title, description or summary may not hold
+_DATES = {str, datetime, date}  # a date as text (YAML) or as a value (TOML)
 _new = tuple.__new__
 
 
@@ -45,23 +48,30 @@ def quick_scan(
     text = decode_clean_utf8(data) if len(data) <= options.max_file_size else None
     if text is None:
         return None
-    end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be one
-    if end < 0 or text[:4] != "---\n" or text.find("\n---", 3, end) >= 0:
+    fence = text[:4]
+    if fence == "---\n":  # YAML
+        end = text.find("\n---\n", 3)  # the closing fence, if no other line before it could be
+        if end < 0 or text.find("\n---", 3, end) >= 0 or text.find("\n...", 3, end) >= 0:
+            return None  # ("..." is another fence YAML knows)
+        front = quick_front_matter(text[4 : end + 1])
+    elif fence == "+++\n":  # TOML
+        end = text.find("\n+++\n", 3)
+        if end < 0 or text.find("\n+++", 3, end) >= 0:
+            return None
+        front = quick_toml(text[4 : end + 1])
+    else:
         return None
-    if text.find("\n...", 3, end) >= 0:  # (another fence YAML knows)
-        return None
-    front = quick_front_matter(text[4 : end + 1])
     if front is None or ("draft" in front and fields.truthy(front["draft"])):
         return None
     get = front.get
-    date = get("date")
-    if type(date) is not str:
+    dated = get("date")
+    if type(dated) not in _DATES:
         return None  # undated: a warning, and a date from the file's modification time
     if {type(get("title")), type(get("description")), type(get("summary"))} & _NOT_TEXT:
         return None  # no text for a title: an error
     body = text[end + 5 :]
     try:
-        published = updated = parse_date(date, tz=tz)
+        published = updated = parse_date(dated, tz=tz)
         value = front.get("updated")
         if value is not None:
             updated = parse_date(value, tz=tz)  # (a list: a ValueError)

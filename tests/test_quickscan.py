@@ -149,3 +149,52 @@ def test_a_file_without_a_source_link_is_scanned_quickly_with_its_warning() -> N
     assert [s.key for s in found.scanned] == ["path:s/a.md"]
     assert [w.split(";")[0] for w in found.warnings] == ["no source link and no 'id'"]
     assert found == the_long_way(data)
+
+
+# TOML front matter values (Hugo, Zola), usual and odd
+_TOML_FRONT = {
+    "title": ['"标题"', "'Title: sub'", '"x"', "2024", "2024-06-11", "true", '["a"]', '"a\\tb"'],
+    "date": ["2024-06-11T21:38:09.733Z", "2024-06-11", "2024-06-11 08:00:00", '"2024-06-11"', '""'],
+    "updated": ["2024-06-12", "2023-01-01", '"later"'],
+    "description": ['"An English line"', '"中文描述"', '""'],
+    "tags": ['["companies", "人工智能"]', '"a, b"', "[]", "['x']"],
+    "author": ['"ft"', '["A B", "ft"]'],
+    "lang": ['"zh"', '["zh", "en"]', '"xx"'],
+    "link": ['"https://ft.com/content/x"', '"javascript:alert(1)"'],
+    "draft": ["false", "true"],
+    "id": ['"tag:ft.com,2024:1"', "2024", '""'],
+    "weight": ["10", "1.5"],
+}
+
+
+@st.composite
+def toml_articles(draw: st.DrawFn) -> bytes:
+    keys = ["date", *draw(st.lists(st.sampled_from(sorted(_TOML_FRONT)), unique=True, max_size=6))]
+    front = "".join(
+        f"{key} = {draw(st.sampled_from(_TOML_FRONT[key]))}\n" for key in dict.fromkeys(keys)
+    )
+    parts = draw(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=3))
+    body = "\n\n---\n\n".join(parts)
+    return f"+++\n{front}+++\n\n{body}\n".encode()
+
+
+@settings(max_examples=500, deadline=None)
+@given(toml_articles())
+def test_a_quick_scan_of_toml_front_matter_finds_what_the_long_way_finds(data: bytes) -> None:
+    found = quick(data)
+    if found is not None:
+        assert found == the_long_way(data)
+
+
+def test_toml_front_matter_takes_the_quick_way_too() -> None:
+    plain = b'+++\ntitle = "x"\ndate = 2024-06-11T21:38:09Z\ntags = ["a", "b"]\n+++\n\nText.\n'
+    for usual in (plain, plain.replace(b"2024-06-11T21:38:09Z", b"2024-06-11")):
+        found = quick(usual)
+        assert found is not None, usual
+        assert found == the_long_way(usual)
+    for other in (
+        plain.replace(b'tags = ["a", "b"]', b"[author]\nname = 'A'"),  # a table: tomllib's
+        plain.replace(b'title = "x"', b"title = 2024-06-11"),  # a date for a title: an error
+        plain.replace(b"+++\n\n", b"+++ \n\n"),  # a closing fence with a space after it
+    ):
+        assert quick(other) is None, other
