@@ -4,7 +4,7 @@ Bilingual (zh then en) and one-language articles, some duplicates written with o
 spellings, sizes around the seed's (~4-6 KB).  Deterministic for a given seed.
 
     python bench/corpus.py OUT_DIR --count 10000 [--seed 1] [--split-langs]
-        [--styles | --varied | --blog] [--scale 1.2]
+        [--styles | --varied | --blog | --toml] [--scale 1.2]
 
 --scale 1.2 makes the body paragraphs 1.2 times longer: 5.4 KB a file, SPEC 7's size (the
 default averages 4.7 KB).
@@ -29,6 +29,9 @@ With --blog the articles are a blog's own posts, as other tools write them: no s
 (each id then comes from the file's path, with a warning), an `author:` mapping with a name
 and a URL, a `params:` mapping as Hugo's front matter has one, and an `id` in every other
 article.  The same articles as the plain corpus's otherwise.
+
+With --toml the front matter is TOML between `+++` lines, as Hugo writes it (`title = "…"`,
+`date = 2024-…Z`, `tags = ["a", "b"]`): the same articles as the plain corpus's otherwise.
 """
 
 from __future__ import annotations
@@ -179,6 +182,9 @@ class _Raw(str):
 
 def front_matter(fields: dict[str, object], style: str) -> str:
     """The front matter block (fences and the blank line after it) in `style`."""
+    if style == "toml":
+        lines = [f"{key} = {_toml_value(value)}" for key, value in fields.items()]
+        return "+++\n" + "\n".join(lines) + "\n+++\n\n"
     if style == "dumped":
         text = yaml.safe_dump(fields, sort_keys=False)
     elif style == "dumped-unicode":
@@ -213,6 +219,13 @@ def front_matter(fields: dict[str, object], style: str) -> str:
     return f"---\n{text}---\n\n"
 
 
+def _toml_value(value: object) -> str:
+    """A plain corpus's front matter value in TOML: a date bare, text and lists quoted."""
+    if isinstance(value, str) and value[:4].isdigit() and value.endswith("Z"):
+        return value
+    return json.dumps(value, ensure_ascii=False)  # (a JSON string or list of them is TOML)
+
+
 def generate(
     out: Path,
     count: int,
@@ -222,6 +235,7 @@ def generate(
     styles: bool = False,
     varied: bool = False,
     blog: bool = False,
+    toml: bool = False,
     scale: float = 1.0,
 ) -> None:
     rng = random.Random(seed)
@@ -236,7 +250,7 @@ def generate(
     for folder in targets:
         folder.mkdir(parents=True)
     for index in range(count):
-        style = "varied" if varied else "blog" if blog else "plain"
+        style = "varied" if varied else "blog" if blog else "toml" if toml else "plain"
         style = STYLES[index % len(STYLES)] if styles else style
         both, zh, en = article(rng, index, style, scale)
         sub = f"{index // 1000:03d}"
@@ -261,6 +275,7 @@ def main() -> None:
     parser.add_argument("--styles", action="store_true", help="front matter in four styles")
     parser.add_argument("--varied", action="store_true", help="what real folders mix")
     parser.add_argument("--blog", action="store_true", help="a blog's own posts")
+    parser.add_argument("--toml", action="store_true", help="TOML front matter, as Hugo's")
     parser.add_argument("--scale", type=float, default=1.0, help="body paragraph length factor")
     args = parser.parse_args()
     generate(
@@ -271,6 +286,7 @@ def main() -> None:
         styles=args.styles,
         varied=args.varied,
         blog=args.blog,
+        toml=args.toml,
         scale=args.scale,
     )
 

