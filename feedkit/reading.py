@@ -107,7 +107,10 @@ def _cores() -> int:
 
 _QUICK_SIZE = 1 << 16  # files read whole by the quick scan; larger ones take the long way
 PARALLEL_FROM = 400  # files: below this, starting worker processes costs more than it saves
-MAX_WORKERS = 4
+# Processes at most (this one among them): Hugo, the peer SPEC 7 measures against, uses every
+# core.  Eight forked on two cores convert 10,000 files as fast as two, in 80 MiB (the sum of
+# their proportional set sizes) against 46 MiB.
+MAX_WORKERS = 8
 CHUNK = 100
 
 
