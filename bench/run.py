@@ -116,7 +116,53 @@ def bench_convert(
         rows.append(
             (f"convert {size:,} articles{label} (fresh process)", f"{wall:.2f} s", f"{rss:.0f}")
         )
+        if size == max(sizes) and kind == "plain":
+            shutil.rmtree(out, ignore_errors=True)
+            together = tree_memory(cmd)
+            if together is not None:
+                what = f"convert {size:,}: all its processes ({together[1]}), sum of PSS"
+                rows.append((what, "", f"{together[0]:.0f}"))
     return rows
+
+
+def tree_memory(cmd: list[str]) -> tuple[float, int] | None:
+    """The peak of the sum of proportional set sizes (MiB) over a command's processes, and the
+    most that ran at once: what a convert's worker processes take together, where the peak RSS
+    (`timed_process`) is the largest one's alone.  Sampled every 5 ms from /proc (Linux), in an
+    untimed run; None where there is no /proc/self/smaps_rollup."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return None
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak, most = 0, 0
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        most = max(most, len(pids))
+        peak = max(peak, sum(_pss_kib(pid) for pid in pids))
+        time.sleep(0.005)
+    return peak / 1024, most
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (those still running)."""
+    found = [pid]
+    try:
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            children = Path(f"/proc/{pid}/task/{thread}/children").read_text()
+            for child in children.split():
+                found += _tree(int(child))
+    except OSError:
+        pass  # (it has left meanwhile)
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass  # (it has left meanwhile)
+    return 0
 
 
 def _fresh(out: Path, cmd: list[str]) -> tuple[float, float]:
