@@ -19,6 +19,7 @@ _LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=[ \t]*(.*?)[ \t]*")
 # Strings as TOML writes them without escapes: no backslash, no control character but tab.
 _BASIC = r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'
 _STRING = re.compile(rf"{_BASIC}|'[^'\x00-\x08\x0a-\x1f\x7f]*'")
+_BASIC_STRING = re.compile(_BASIC)
 _STRINGS = re.compile(rf"\[[ \t]*(?:{_BASIC}[ \t]*,[ \t]*)*(?:{_BASIC}[ \t]*)?\]")
 _INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
 # TOML's date-times (RFC 3339, "T" or a space between date and time), local or with an offset
@@ -58,7 +59,7 @@ def _value(text: str) -> object:
         return text[1:-1] if _STRING.fullmatch(text) else _NOT_READ
     if first == "[":
         return (
-            [item[1:-1] for item in re.findall(_BASIC, text)]
+            [item[1:-1] for item in _BASIC_STRING.findall(text)]
             if _STRINGS.fullmatch(text)
             else _NOT_READ
         )
