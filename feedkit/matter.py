@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from feedkit.errors import toml_problem
 from feedkit.markup import XML_FORBIDDEN
-from feedkit.quicktoml import quick_toml
 from feedkit.quickyaml import quick_front_matter
 
 if TYPE_CHECKING:
@@ -154,6 +153,8 @@ def split_matter(text: str) -> Matter:
 
 def load_toml(raw: str) -> dict[str, Any]:
     """Load TOML front matter (the text between the `+++` lines) into a mapping."""
+    from feedkit.quicktoml import quick_toml  # noqa: PLC0415 - only where there is TOML
+
     quick = quick_toml(raw)
     if quick is not None:
         return quick  # (no escapes: nothing XML forbids, if `decode` left none)

@@ -21,7 +21,6 @@ from feedkit import fields
 from feedkit.dates import parse_date
 from feedkit.matter import decode_clean_utf8
 from feedkit.model import ArticleOptions, Scanned
-from feedkit.quicktoml import quick_toml
 from feedkit.quickyaml import quick_front_matter
 from feedkit.sections import section_langs
 from feedkit.urls import UrlRules
@@ -55,6 +54,8 @@ def quick_scan(
             return None  # ("..." is another fence YAML knows)
         front = quick_front_matter(text[4 : end + 1])
     elif fence == "+++\n":  # TOML
+        from feedkit.quicktoml import quick_toml  # noqa: PLC0415 - its regexes: 2 ms to compile
+
         end = text.find("\n+++\n", 3)
         if end < 0 or text.find("\n+++", 3, end) >= 0:
             return None
