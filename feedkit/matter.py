@@ -41,6 +41,7 @@ _TOML_FENCE_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 _TEXT_FIELDS = frozenset({"title", "description", "summary", "id"})
 _TIMESTAMP_TEXT = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[^ \t].*)?")
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
+_TOO_DEEP = "front matter is too large or nests too deeply"
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
 # What PyYAML's value constructors raise, unmarked, on a bad scalar ("!!timestamp x": an
 # AttributeError from a failed regex match).
@@ -166,7 +167,13 @@ def load_toml(raw: str) -> dict[str, Any]:
         reason, line, _ = toml_problem(exc)
         where = None if line is None else min(line, raw.count("\n") + 1) + 1
         raise MatterError(f"invalid TOML in front matter: {reason}", line=where) from exc
-    _check_size(data)
+    except RecursionError as exc:  # (tomllib reads nested lists and tables recursively)
+        raise MatterError(_TOO_DEEP, line=2) from exc
+    except ValueError as exc:  # (int() refuses over 4,300 digits)
+        raise MatterError(
+            "invalid TOML in front matter: a number too long to read", line=2
+        ) from exc
+    _check_size(data, "")
     _clean_strings(data)
     return data
 
@@ -205,7 +212,7 @@ def load_yaml(raw: str) -> dict[str, Any]:
         raise MatterError(
             f"front matter must be a mapping of keys to values, got {_kind(data)}", line=2
         )
-    _check_size(data)
+    _check_size(data, "; a YAML alias bomb?")
     _clean_strings(data)
     fields = {str(key): value for key, value in data.items()}
     for name in _TEXT_FIELDS.intersection(fields):
@@ -296,19 +303,16 @@ def _bad_scalar(raw: str) -> yaml.ScalarNode | None:
     return None
 
 
-def _check_size(data: object) -> None:
-    """Refuse YAML whose aliases would expand into a huge structure (walks at most _MAX_NODES)."""
+def _check_size(data: object, why: str) -> None:
+    """Refuse front matter of over _MAX_NODES values (YAML whose aliases expand into a huge
+    structure, or simply a huge one): walks at most that many; `why` ends the message."""
     budget = _MAX_NODES
     stack: list[object] = [data]
     while stack:
         node = stack.pop()
         budget -= 1
         if budget < 0:
-            raise MatterError(
-                f"front matter is too large or nests too deeply (over {_MAX_NODES} values; "
-                "a YAML alias bomb?)",
-                line=2,
-            )
+            raise MatterError(f"{_TOO_DEEP} (over {_MAX_NODES} values{why})", line=2)
         if isinstance(node, dict):
             stack.extend(node.keys())
             stack.extend(node.values())

@@ -21,7 +21,7 @@ _BASIC = r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'
 _STRING = re.compile(rf"{_BASIC}|'[^'\x00-\x08\x0a-\x1f\x7f]*'")
 _BASIC_STRING = re.compile(_BASIC)
 _STRINGS = re.compile(rf"\[[ \t]*(?:{_BASIC}[ \t]*,[ \t]*)*(?:{_BASIC}[ \t]*)?\]")
-_INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
+_INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,17})")  # (a longer one: tomllib's to refuse)
 # TOML's date-times (RFC 3339, "T" or a space between date and time), local or with an offset
 _TIME = r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
 _DATE_TIME = re.compile(

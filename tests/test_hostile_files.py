@@ -103,3 +103,30 @@ def test_a_feed_of_ten_thousand_entries_costs_bounded_time_and_memory() -> None:
     assert "9000 entries after the first 1000 left out" in parsed.problems
     assert elapsed < 20
     assert peak < 300 * 1024 * 1024
+
+
+HOSTILE_TOML = {
+    "deep.md": "+++\na = " + "[" * 50_000 + "]" * 50_000 + "\n+++\n\nText.\n",
+    "deep-tables.md": "+++\na = " + "{b = " * 20_000 + "1" + "}" * 20_000 + "\n+++\n\nText.\n",
+    "huge-number.md": "+++\na = " + "1" * 5_000 + "\n+++\n\nText.\n",
+    "many-keys.md": "+++\n" + "".join(f"k{i} = [1, 2]\n" for i in range(20_000)) + "+++\n\nx\n",
+}
+HOSTILE_TOML_REASONS = {
+    "deep.md": "front matter is too large or nests too deeply",
+    "deep-tables.md": "front matter is too large or nests too deeply",
+    "huge-number.md": "invalid TOML in front matter: a number too long to read",
+    "many-keys.md": "front matter is too large or nests too deeply (over 5000 values)",
+}
+
+
+def test_hostile_toml_front_matter_is_one_clear_problem_each(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for name, text in HOSTILE_TOML.items():
+        (tmp_path / "in" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "in" / "good.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    report = convert([str(tmp_path / "in")], tmp_path / "out")
+    reasons = {Path(p.where).name.split(":")[0]: p.message for p in report.failed}
+    assert reasons == HOSTILE_TOML_REASONS
+    assert all(p.where.endswith(":2") for p in report.failed)
+    assert report.entries == 1
+    assert_valid_atom((tmp_path / "out" / "en.atom.xml").read_bytes())

@@ -69,6 +69,7 @@ def test_values_tomllib_gives(raw: str, expected: dict[str, object]) -> None:
         "a = 2024-02-30\n",  # no such day: tomllib's error
         "a = 07:32:00\n",  # a time of day
         "a = 01\n",  # a leading zero: tomllib's error
+        "a = 1234567890123456789\n",  # a long number (tomllib refuses one of 4,301 digits)
         "a = ['x']\n",  # literal strings in a list
         "a = [\n'x']\n",  # a list over two lines
         "a = 'x\x7f'\n",  # DEL: tomllib's error
