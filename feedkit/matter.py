@@ -39,6 +39,7 @@ _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TOML_FENCE_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 # Fields that are text, which YAML reads as a date when they are written as one
 _TEXT_FIELDS = frozenset({"title", "description", "summary", "id"})
+_COMMENT = re.compile(r"[ \t]#")  # where a YAML comment starts after a plain value
 _TIMESTAMP_TEXT = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[^ \t].*)?")
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _TOO_DEEP = "front matter is too large or nests too deeply"
@@ -224,10 +225,16 @@ def load_yaml(raw: str) -> dict[str, Any]:
 def _as_written(raw: str, name: str, value: date) -> object:
     """A text field that YAML read as a timestamp (`title: 2024-06-11`), as it is written: what
     `quick_front_matter` keeps, so that the field reads the same whichever reader read it."""
-    line = re.search(rf"^{name}:[ \t]+(.+?)(?:[ \t]+#.*)?$", raw, re.MULTILINE)
-    if line is None or not _TIMESTAMP_TEXT.fullmatch(line.group(1).rstrip()):
+    line = re.search(rf"^{name}:([ \t].*)$", raw, re.MULTILINE)
+    if line is None:
+        return value
+    written = line.group(1)
+    comment = _COMMENT.search(written)
+    written = written[: comment.start()] if comment else written
+    written = written.strip(" \t")
+    if not _TIMESTAMP_TEXT.fullmatch(written):
         return value  # (written some other way: an explicit tag, an anchor, a flow mapping)
-    return line.group(1).rstrip()
+    return written
 
 
 def _clean_strings(data: dict[Any, Any]) -> None:

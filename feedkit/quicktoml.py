@@ -15,7 +15,9 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-_LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=[ \t]*(.*?)[ \t]*")
+# (The value up to the line's end: its trailing blanks are stripped after, as a lazy match
+# followed by them would try every blank again at every step, quadratic on a long line.)
+_LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=[ \t]*(.*)")
 # Strings as TOML writes them without escapes: no backslash, no control character but tab.
 _BASIC = r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'
 _STRING = re.compile(rf"{_BASIC}|'[^'\x00-\x08\x0a-\x1f\x7f]*'")
@@ -45,7 +47,7 @@ def quick_toml(raw: str) -> dict[str, Any] | None:
         if matched is None:
             return None
         key, text = matched.groups()
-        value = _value(text)
+        value = _value(text.rstrip(" \t"))
         if value is _NOT_READ or key in fields:
             return None
         fields[key] = value

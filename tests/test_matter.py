@@ -8,6 +8,7 @@ line where known, and reason."
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
@@ -376,3 +377,20 @@ def test_hostile_values_give_matter_errors_not_tracebacks(fields: dict[str, str]
     except MatterError as exc:
         assert exc.line is not None
         assert 1 <= exc.line <= len(fields) + 2
+
+
+# A million blanks inside a front matter line: a reader that tries every blank again at every
+# step (a lazy match followed by blanks) takes hours; a linear one, milliseconds.
+LONG_BLANKS = {
+    "toml, a plain value": "+++\ntitle = x{}y\n+++\nText.\n",
+    "toml, a string": '+++\ntitle = "x{}y"   \n+++\nText.\n',
+    "yaml, a date for a title": "---\ntitle: 2024-06-11{}\nanchor: &a 1\n---\nText.\n",
+}
+
+
+@pytest.mark.parametrize("text", list(LONG_BLANKS.values()), ids=list(LONG_BLANKS))
+def test_a_line_of_a_million_blanks_is_read_in_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    with contextlib.suppress(MatterError):  # (an error is as good an answer as fields)
+        split_matter(text.format(" " * 1_000_000))
+    assert time.perf_counter() - started < 2.0
