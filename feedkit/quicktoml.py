@@ -3,10 +3,11 @@
 The standard library's tomllib is written in Python and takes ~50 µs for five lines of front
 matter, as long as the rest of a file's scan.  Most TOML front matter is flat: `key = value`
 lines whose values are strings without escapes, one-line lists of such strings, booleans,
-decimal integers, and dates and times.  This reader handles exactly that, giving the values
-tomllib gives, and answers None for anything else (tables, inline tables, escapes, multi-line
-strings, floats, comments after a value, dotted or quoted keys, a key twice) so the caller falls
-back to tomllib, which then gives the same result or the same error.
+decimal integers, and dates and times, and such lines under a table header (`[params]`,
+`[author]`).  This reader handles exactly that, giving the values tomllib gives, and answers
+None for anything else (inline tables, arrays of tables, dotted or quoted keys and headers,
+escapes, multi-line strings, floats, comments after a value, a key or a table twice) so the
+caller falls back to tomllib, which then gives the same result or the same error.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _TIME = r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
 _DATE_TIME = re.compile(
     rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:[Tt ]{_TIME}(?:[Zz]|[+-][0-9]{{2}}:[0-9]{{2}})?)?"
 )
+_TABLE = re.compile(r"[ \t]*\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\][ \t]*")  # a table's header
 _BOOLEANS = {"true": True, "false": False}
 _NOT_READ = object()
 
@@ -39,18 +41,25 @@ def quick_toml(raw: str) -> dict[str, Any] | None:
     if "\x7f" in raw:  # (TOML forbids it even in a comment)
         return None
     fields: dict[str, Any] = {}
+    table = fields  # where the keys of the lines go: the top, or the last table's header
     for line in raw.split("\n"):
         stripped = line.lstrip(" \t")
         if not stripped or stripped[0] == "#":
             continue  # (a blank line, or a comment line)
+        if stripped[0] == "[":
+            header = _TABLE.fullmatch(line)
+            if header is None or header.group(1) in fields:
+                return None
+            table = fields[header.group(1)] = {}
+            continue
         matched = _LINE.fullmatch(line)
         if matched is None:
             return None
         key, text = matched.groups()
         value = _value(text.rstrip(" \t"))
-        if value is _NOT_READ or key in fields:
+        if value is _NOT_READ or key in table:
             return None
-        fields[key] = value
+        table[key] = value
     return fields
 
 

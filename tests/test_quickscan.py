@@ -188,12 +188,16 @@ def test_a_quick_scan_of_toml_front_matter_finds_what_the_long_way_finds(data: b
 
 def test_toml_front_matter_takes_the_quick_way_too() -> None:
     plain = b'+++\ntitle = "x"\ndate = 2024-06-11T21:38:09Z\ntags = ["a", "b"]\n+++\n\nText.\n'
-    for usual in (plain, plain.replace(b"2024-06-11T21:38:09Z", b"2024-06-11")):
+    for usual in (
+        plain,
+        plain.replace(b"2024-06-11T21:38:09Z", b"2024-06-11"),
+        plain.replace(b'tags = ["a", "b"]', b"[author]\nname = 'A'\n[params]\ntoc = true"),
+    ):
         found = quick(usual)
         assert found is not None, usual
         assert found == the_long_way(usual)
     for other in (
-        plain.replace(b'tags = ["a", "b"]', b"[author]\nname = 'A'"),  # a table: tomllib's
+        plain.replace(b'tags = ["a", "b"]', b"author = {name = 'A'}"),  # inline: tomllib's
         plain.replace(b'title = "x"', b"title = 2024-06-11"),  # a date for a title: an error
         plain.replace(b"+++\n\n", b"+++ \n\n"),  # a closing fence with a space after it
     ):

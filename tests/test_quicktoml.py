@@ -48,6 +48,12 @@ def test_hugo_front_matter_is_read_as_tomllib_reads_it() -> None:
         ('a = "# not a comment"\n', {"a": "# not a comment"}),
         ("a = -0\nb = +12\n", {"a": 0, "b": 12}),
         ("a = []\n", {"a": []}),
+        (
+            "t = 'x'\n[author]\nname = 'A'\n [ params ] \ncover = 'c.png'\n",
+            {"t": "x", "author": {"name": "A"}, "params": {"cover": "c.png"}},
+        ),
+        ("[params]\n", {"params": {}}),
+        ("[a]\nx = 1\n[b]\nx = 2\n", {"a": {"x": 1}, "b": {"x": 2}}),
     ],
 )
 def test_values_tomllib_gives(raw: str, expected: dict[str, object]) -> None:
@@ -57,8 +63,12 @@ def test_values_tomllib_gives(raw: str, expected: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "[author]\nname = 'x'\n",  # a table
         "author = {name = 'x'}\n",  # an inline table
+        "[a.b]\nc = 1\n",  # a dotted table header
+        "[[authors]]\nname = 'x'\n",  # an array of tables
+        "[author]\nname = 'x'\n[author]\nurl = 'y'\n",  # a table twice: tomllib's error
+        "author = 'x'\n[author]\nname = 'y'\n",  # a table named like a key: the same
+        "[author] # said\nname = 'x'\n",  # a comment after a header
         'a = "tab\\there"\n',  # an escape
         'a = """x"""\n',  # a multi-line string
         "a = 1.5\n",  # a float
@@ -106,11 +116,15 @@ PIECES = st.sampled_from(
     ]
 )  # fmt: skip
 KEYS = st.sampled_from(["title", "date", "tags", "a-b_9", "draft", "a.b", '"q"', "", "é"])
+OTHER_LINES = [
+    *("", "  ", "# comment", "  # c", "key", "+++", "= x"),
+    *("[table]", "[params]", "[title]", " [ author ] ", "[a.b]", "[[list]]", "[]", "[params] # c"),
+]
 LINES = st.one_of(
     st.tuples(
         st.sampled_from(["", " ", "\t"]), KEYS, st.sampled_from(["=", " = ", "\t=  "]), PIECES
     ).map("".join),
-    st.sampled_from(["", "  ", "# comment", "  # c", "[table]", "key", "+++", "= x"]),
+    st.sampled_from(OTHER_LINES),
 )
 
 
