@@ -181,8 +181,11 @@ def block(header: str, rows: Sequence[str]) -> str | None:
     return value if chomp == "-" else value + "\n"
 
 
+# An item and the comma after it.  A plain item runs to the comma, blanks and all, and is
+# stripped after: possessive quantifiers never give back what they took, where a plain item
+# taken lazily before blanks tried every blank again at every step (quadratic on a long run).
 _FLOW_ITEM = re.compile(
-    r"""[ ]*("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*'|[^,"'\n]*?)[ ]*(?:,|$)"""
+    r"""[ ]*+("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*'|[^,"'\n]*+)[ ]*+(?:,|$)"""
 )
 
 
@@ -195,9 +198,9 @@ def flow_items(inner: str) -> list[str] | None:
     at = 0
     while at < len(inner):
         match = _FLOW_ITEM.match(inner, at)
-        if match is None or not match.group(1) or match.end() == at:
+        if match is None or not match.group(1).rstrip(" ") or match.end() == at:
             return None
-        items.append(match.group(1))
+        items.append(match.group(1).rstrip(" "))
         at = match.end()
     if inner.rstrip(" ").endswith(","):
         return None  # (YAML allows a last comma; rare enough to leave to it)

@@ -385,6 +385,8 @@ LONG_BLANKS = {
     "toml, a plain value": "+++\ntitle = x{}y\n+++\nText.\n",
     "toml, a string": '+++\ntitle = "x{}y"   \n+++\nText.\n',
     "yaml, a date for a title": "---\ntitle: 2024-06-11{}\nanchor: &a 1\n---\nText.\n",
+    "yaml, a flow list": "---\ntags: [a,{}b]\n---\nText.\n",
+    "yaml, braces": "---\nauthor: {{name:{}x}}\n---\nText.\n",
 }
 
 
