@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedkit.errors import toml_problem
 from feedkit.markup import XML_FORBIDDEN
-from feedkit.quickyaml import quick_front_matter
+from feedkit.quickyaml import YAML_TIMESTAMP, quick_front_matter
 
 if TYPE_CHECKING:
     import yaml
@@ -34,13 +34,12 @@ def _loader() -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
         return yaml.SafeLoader
 
 
-# XML 1.0 forbids these; they are removed from article text (SPEC 1.1).
+# The line that closes front matter: YAML's `---` (or `...`), TOML's `+++`
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TOML_FENCE_END = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 # Fields that are text, which YAML reads as a date when they are written as one
 _TEXT_FIELDS = frozenset({"title", "description", "summary", "id"})
 _COMMENT = re.compile(r"[ \t]#")  # where a YAML comment starts after a plain value
-_TIMESTAMP_TEXT = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[^ \t].*)?")
 _MAX_NODES = 5_000  # YAML values walked before a front matter counts as an alias bomb
 _TOO_DEEP = "front matter is too large or nests too deeply"
 _BINARY_SHARE = 0.05  # share of forbidden control characters that makes a file binary
@@ -232,7 +231,7 @@ def _as_written(raw: str, name: str, value: date) -> object:
     comment = _COMMENT.search(written)
     written = written[: comment.start()] if comment else written
     written = written.strip(" \t")
-    if not _TIMESTAMP_TEXT.fullmatch(written):
+    if not YAML_TIMESTAMP.fullmatch(written):
         return value  # (written some other way: an explicit tag, an anchor, a flow mapping)
     return written
 

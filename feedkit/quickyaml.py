@@ -64,7 +64,7 @@ _YAML_NUMBER = re.compile(
 )
 _DATEISH = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt ]|$)")
 # PyYAML's timestamp pattern: a value matching it becomes a date, or an error when impossible.
-_YAML_TIMESTAMP = re.compile(
+YAML_TIMESTAMP = re.compile(
     r"(\d{4})-(\d\d?)-(\d\d?)"
     r"(?:(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.\d*)?"
     r"(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?"
@@ -538,7 +538,7 @@ def _possible(text: str) -> bool:
         pass
     else:
         return True
-    stamp = _YAML_TIMESTAMP.fullmatch(text)
+    stamp = YAML_TIMESTAMP.fullmatch(text)
     if stamp is None:
         return True
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in stamp.groups())

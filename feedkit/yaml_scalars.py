@@ -198,9 +198,10 @@ def flow_items(inner: str) -> list[str] | None:
     at = 0
     while at < len(inner):
         match = _FLOW_ITEM.match(inner, at)
-        if match is None or not match.group(1).rstrip(" ") or match.end() == at:
+        item = match.group(1).rstrip(" ") if match is not None else ""
+        if not item or match is None or match.end() == at:
             return None
-        items.append(match.group(1).rstrip(" "))
+        items.append(item)
         at = match.end()
     if inner.rstrip(" ").endswith(","):
         return None  # (YAML allows a last comma; rare enough to leave to it)
