@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import os
 import platform
 import shutil
@@ -221,6 +222,18 @@ def bench_daemon(
     cron += ["--output", str(site / "output"), "--state", str(site / "state.db")]
     timed_process(cron)  # (publishes what the last pass left)
     cron_wall, cron_rss = median_of(runs, lambda: timed_process(cron))
+    added = itertools.count()
+
+    def cron_with_a_new_file() -> tuple[float, float]:
+        n = next(added)
+        (site / "articles" / f"cron-{n}.md").write_text(
+            f"---\ntitle: Cron {n}\ndate: 2031-01-0{n % 9 + 1}\nlink: https://e.org/cron/{n}\n"
+            f"---\n\nAn article a cron run finds.\n",
+            encoding="utf-8",
+        )
+        return timed_process(cron)
+
+    new_wall, new_rss = median_of(runs, cron_with_a_new_file)
     return [
         (f"daemon: first pass over {size:,} files (in-process)", f"{first:.2f} s", ""),
         (f"daemon: pass with nothing changed, {size:,} files", f"{idle * 1000:.0f} ms", ""),
@@ -229,6 +242,11 @@ def bench_daemon(
             f"run --once (cron) over {size:,} unchanged files, fresh process",
             f"{cron_wall:.2f} s",
             f"{cron_rss:.0f}",
+        ),
+        (
+            "run --once (cron) that publishes one new file, fresh process",
+            f"{new_wall:.2f} s",
+            f"{new_rss:.0f}",
         ),
     ]
 

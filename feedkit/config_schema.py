@@ -21,8 +21,6 @@ from datetime import date, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-
 from feedkit.errors import ConfigError
 
 __all__ = ["At", "Key", "format_duration", "normalize_cron", "parse_duration", "read_table"]
@@ -332,6 +330,9 @@ def cron(value: object, at: At) -> str:
     the weekday field is spelt out in names ("1-5" → "mon,tue,wed,thu,fri"), and restricting
     both day of month and weekday is refused.
     """
+    # (APScheduler takes ~0.1 s to import: only a configuration with a schedule needs it here)
+    from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
+
     expr = text(value, at)
     try:
         normalized = normalize_cron(expr)

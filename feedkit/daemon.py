@@ -33,7 +33,7 @@ from feedkit.incremental import ArticleIndex
 from feedkit.lock import LockBusy, feed_lock
 from feedkit.pipeline import lock_dir, run_feed
 from feedkit.sources import RefreshContext
-from feedkit.store import Store
+from feedkit.store import Published, Store
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Daemon:
     _signature: tuple[tuple[str, int, int], ...] = ()
     _specs: dict[str, tuple[str, str]] = field(default_factory=dict)
     _indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
-    _published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
+    _published: dict[str, Published] = field(default_factory=dict)
     _link_slots: dict[str, datetime] = field(default_factory=dict)
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)

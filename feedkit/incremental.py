@@ -19,7 +19,7 @@ the database grow with the scanned entries of the archive (small) and the comple
 what is published.  A file that breaks after an edit keeps its last good version published,
 also across processes, because that version is among the stored contents.
 
-Whether an edited entry's content changed is decided by content hashes (`remote.content_hash`),
+Whether an edited entry's content changed is decided by content hashes (`ids.content_hash`),
 known for files once read in full: an edited file whose entries were seen before is read in
 full at once.  An entry never published was never read in full and has no hash; when its file
 is edited, its `updated` moves to the time the edit was seen, as nobody can tell that its
@@ -29,7 +29,7 @@ content stayed the same.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -37,8 +37,8 @@ from pathlib import Path
 from feedkit.articles import UNDATED_WARNING, ArticleFile, parse_article, read_article
 from feedkit.discover import FoundFile, list_articles
 from feedkit.errors import ArticleError
+from feedkit.ids import content_hash
 from feedkit.model import ArticleOptions, Entry, Problem
-from feedkit.remote import content_hash
 from feedkit.store import FileContent, FileRecord, Store
 from feedkit.store_schema import scanned
 from feedkit.urls import UrlRules
@@ -46,9 +46,8 @@ from feedkit.urls import UrlRules
 
 @dataclass(slots=True)
 class IndexPass:
-    """What one pass over a folder found."""
+    """What one pass over a folder found (its entries: `ArticleIndex.entries`)."""
 
-    entries: list[Entry] = field(default_factory=list)  # as scanned
     problems: list[Problem] = field(default_factory=list)
     read: int = 0  # files read and parsed this pass
     removed: int = 0  # files gone since the last pass
@@ -76,12 +75,18 @@ class _Seen:
 
 @dataclass(slots=True)
 class ArticleIndex:
-    """The files of one article source as last read; loaded from the store once, then kept
-    in memory (the daemon keeps one per source, so an idle pass is a stat per file)."""
+    """The files of one article source as last read, kept in memory once loaded from the store
+    (the daemon keeps one per source, so an idle pass is a stat per file).
+
+    What a pass must know first, each file's size and mtime (`stats`), is loaded alone; the
+    records, with every file's scanned entries, are loaded only when something changed or the
+    entries are asked for (`entries`): a fresh process over an unchanged folder (`run --once`
+    from cron) reads no entry back."""
 
     feed: str
     source: str
-    records: dict[str, FileRecord] | None = None
+    records: dict[str, FileRecord] | None = None  # by rel, once loaded
+    stats: dict[str, tuple[int, int, str]] | None = None  # (size, mtime_ns, digest) by rel
     # complete entries of the files read in full, by rel, while they are published
     contents: dict[str, FileContent] = field(default_factory=dict)
     _entries: tuple[Entry, ...] | None = None  # every record's entries, ranked with _priority
@@ -91,14 +96,30 @@ class ArticleIndex:
     _used: set[str] = field(default_factory=set)  # rels completed since the last release
     _unsaved: set[str] = field(default_factory=set)  # rels whose contents or hashes are new
 
-    def undated_ids(self) -> set[str]:
+    def undated_ids(self, store: Store) -> set[str]:
         """Ids of entries dated by their file's modification time (the file has no date)."""
         return {
             entry.id
-            for record in (self.records or {}).values()
+            for record in self._records(store).values()
             if UNDATED_WARNING in record.warnings
             for entry in record.entries
         }
+
+    def entries(self, store: Store, priority: int) -> list[Entry]:
+        """Every recorded file's entries as scanned, in path order, at `priority`."""
+        records = self._records(store)
+        if self._entries is None or priority != self._priority:
+            self._entries = tuple(_ranked(records, priority))
+            self._priority = priority
+            self._origins = None
+        return list(self._entries)
+
+    def _records(self, store: Store) -> dict[str, FileRecord]:
+        if self.records is None:
+            self.records = store.get_files(self.feed, self.source)
+            if self.stats is None:
+                self.stats = {r.rel: (r.size, r.mtime_ns, r.digest) for r in self.records.values()}
+        return self.records
 
     def refresh(
         self,
@@ -112,63 +133,63 @@ class ArticleIndex:
         tz: tzinfo,
     ) -> IndexPass:
         """Bring the index up to date with the folder: stat every file, scan the new and
-        changed ones, forget the deleted ones; the entries are the scanned ones."""
-        if self.records is None:
-            self.records = store.get_files(self.feed, self.source)
-        records = self.records
-        found, unlisted = _stat_listed(root, records)
+        changed ones, forget the deleted ones.  The entries are `entries()`'s."""
+        if self.stats is None:
+            self.stats = store.get_file_stats(self.feed, self.source)
+        stats = self.stats
+        found, unlisted = _stat_listed(root, stats)
         result = IndexPass(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
         reading = Reading(options=options, rules=rules, tz=tz)
         changed: list[FileRecord] = []
-        previous: _Previous | None = None
-        recorded, known = len(records), 0  # when every recorded file was found, none is gone
+        # every entry as last read, by id (renames keep their dates), made when first needed
+        previous = _Previous(lambda: self._records(store))
+        recorded, known = len(stats), 0  # when every recorded file was found, none is gone
         for item in found:
             if isinstance(item, str):
                 known += 1  # unchanged
                 continue
-            record = records.get(item.rel)
-            if record is not None:
-                known += 1
-            if previous is None:  # every entry as last read, by id: renames keep their dates
-                previous = _Previous(records)
-            fresh = self._read(item, record, previous, result, now, priority, reading)
+            known += item.rel in stats
+            fresh = self._read(item, previous, result, now, priority, reading)
             if fresh is not None:
                 changed.append(fresh)
-                records[item.rel] = fresh
-        gone = [] if known == recorded else _gone(root, records, found, unlisted)
-        for rel in gone:
-            del records[rel]
-            self.contents.pop(rel, None)
-            self._unsaved.discard(rel)
-            if self._stored is not None:
-                self._stored.discard(rel)
-        result.removed = len(gone)
+        gone = [] if known == recorded else _gone(root, stats, found, unlisted)
         if changed or gone:
+            records = self._records(store)
+            records.update((record.rel, record) for record in changed)
+            for rel in gone:
+                del records[rel]
+                del stats[rel]
+                self.contents.pop(rel, None)
+                self._unsaved.discard(rel)
+                if self._stored is not None:
+                    self._stored.discard(rel)
+            for record in changed:
+                stats[record.rel] = (record.size, record.mtime_ns, record.digest)
             store.put_files(self.feed, self.source, changed, gone)
-        if changed or gone or self._entries is None or priority != self._priority:
-            self._entries = tuple(_ranked(records, priority))
-            self._priority = priority
-            self._origins = None
-        result.entries = list(self._entries)
+            self._entries = self._origins = None
+        result.removed = len(gone)
         return result
 
     def _read(
         self,
         item: FoundFile,
-        record: FileRecord | None,
         previous: _Previous,
         result: IndexPass,
         now: datetime,
         priority: int,
         reading: Reading,
     ) -> FileRecord | None:
-        """Read one new or changed file; None when it failed (the last good record stays)."""
+        """Read one new or changed file; None when it failed (the last good record stays).
+        The records are loaded only for a file that reads (or is as recorded): a broken file
+        left in the folder costs a fresh process no more than its own reading."""
         try:
             article = read_article(
                 item, source=self.source, priority=priority, max_size=reading.options.max_file_size
             )
             digest = hashlib.sha256(article.data).hexdigest()
-            if record is not None and record.digest == digest:  # touched, not edited
+            stat = self.stats.get(item.rel) if self.stats is not None else None
+            if stat is not None and stat[2] == digest:  # touched, not edited
+                record = previous.records()[item.rel]
                 return replace(record, size=item.size, mtime_ns=item.mtime_ns)
             parsed = parse_article(article, reading.options, reading.rules, reading.tz, full=False)
             befores = [previous.get(e.id) for e in parsed.entries]
@@ -217,7 +238,7 @@ class ArticleIndex:
         """The complete version of each of `wanted` (scanned entries of this index), or None
         where its file cannot give it; each file is read at most once, and kept until
         `release` finds it no longer used."""
-        records = self.records or {}
+        records = self._records(store)
         if self._origins is None:
             self._origins = {e.origin: rel for rel, r in records.items() for e in r.entries}
         rels = [self._origins.get(entry.origin) for entry in wanted]
@@ -313,23 +334,32 @@ def _by_id(content: FileContent, entry_id: str) -> Entry | None:
 
 
 class _Previous:
-    """Every entry as the pass found the records, by id (renames keep their dates)."""
+    """Every entry as the pass found the records, by id (renames keep their dates); the
+    records are loaded when first asked for (the pass changes them only once it is done)."""
 
-    __slots__ = ("_records", "_where")
+    __slots__ = ("_load", "_records", "_where")
 
-    def __init__(self, records: dict[str, FileRecord]) -> None:
-        self._records = dict(records)  # the records change as the pass reads files
-        self._where = {
-            entry.id: (rel, n)
-            for rel, record in records.items()
-            for n, entry in enumerate(record.entries)
-        }
+    def __init__(self, load: Callable[[], dict[str, FileRecord]]) -> None:
+        self._load = load
+        self._records: dict[str, FileRecord] | None = None
+        self._where: dict[str, tuple[str, int]] = {}
+
+    def records(self) -> dict[str, FileRecord]:
+        if self._records is None:
+            self._records = self._load()
+            self._where = {
+                entry.id: (rel, n)
+                for rel, record in self._records.items()
+                for n, entry in enumerate(record.entries)
+            }
+        return self._records
 
     def get(self, entry_id: str) -> _Seen | None:
+        records = self.records()
         where = self._where.get(entry_id)
         if where is None:
             return None
-        record, n = self._records[where[0]], where[1]
+        record, n = records[where[0]], where[1]
         known = len(record.hashes) == len(record.entries)
         return _Seen(record.entries[n], record.digest, record.hashes[n] if known else "")
 
@@ -353,7 +383,7 @@ def _carry(
 
 
 def _stat_listed(
-    root: Path, records: dict[str, FileRecord]
+    root: Path, stats: dict[str, tuple[int, int, str]]
 ) -> tuple[list[FoundFile | str], list[tuple[Path, str]]]:
     """`find_articles`, but for a file whose size and modification time are as recorded,
     only its path in the folder: an idle pass over 10,000 files is then a listing and a stat
@@ -362,9 +392,9 @@ def _stat_listed(
     unchanged: list[FoundFile | str] = []
     changed: list[FoundFile] = []
     for item in listed:
-        record = records.get(item.rel)
+        stat = stats.get(item.rel)
         size, mtime_ns = item.size, item.mtime_ns
-        if record is not None and record.size == size and record.mtime_ns == mtime_ns:
+        if stat is not None and stat[0] == size and stat[1] == mtime_ns:
             unchanged.append(item.rel)
         else:
             changed.append(
@@ -376,7 +406,7 @@ def _stat_listed(
 
 def _gone(
     root: Path,
-    records: dict[str, FileRecord],
+    records: Iterable[str],
     found: Sequence[FoundFile | str],
     unlisted: Sequence[tuple[Path, str]],
 ) -> list[str]:

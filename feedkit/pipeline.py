@@ -8,21 +8,23 @@ file plus the work on what is published.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from feedkit import __version__
 from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
 from feedkit.convert import convert
 from feedkit.dates import load_tz
-from feedkit.documents import build_feeds
-from feedkit.fetch import Fetcher
 from feedkit.incremental import Reading
 from feedkit.lock import LockBusy, feed_lock
 from feedkit.model import Entry, PlannedFeed, Problem, RunReport
@@ -30,13 +32,15 @@ from feedkit.plan import preselect
 from feedkit.publish import publish_documents
 from feedkit.reading import Collected, Finisher, Progress, collect_articles
 from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
-from feedkit.store import Store
+from feedkit.store import Published, Store
 from feedkit.urls import canonical_url
-from feedkit.websub import changed_topics, ping_hub
+
+if TYPE_CHECKING:
+    from feedkit.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Collected", "Progress", "build_feeds", "collect_articles", "convert", "run_once"]
+__all__ = ["Collected", "Progress", "collect_articles", "convert", "run_once"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,13 +71,13 @@ def run_feed(
 ) -> FeedRun:
     """One pass over one configured feed: refresh due sources, then publish from everything.
 
-    When no source changed anything since this process last published the feed with the same
-    configuration (and its files are still there), nothing is planned or rendered: an idle
-    daemon pass costs a stat per article file and a conditional GET per due feed.
+    When no source changed anything since the feed was last built with the same configuration,
+    and its files are still as that build wrote them, nothing is planned or rendered: an idle
+    pass costs a stat per article file and a conditional GET per due feed, in the daemon and
+    (the last build recorded in the store) in a fresh `run --once` from cron alike.
     """
     started = time.monotonic()
     outcomes: list[SourceOutcome] = []
-    article_entries: dict[str, list[Entry]] = {}
     enabled = [source for source in feed.sources if source.enabled]
     remote = refresh_remotes(feed, [s for s in enabled if s.kind != "articles"], ctx)
     for source in enabled:
@@ -89,7 +93,6 @@ def run_feed(
                 rules=feed.url_rules,
                 tz=load_tz(options.default_tz),
             )
-            article_entries[source.name] = found_pass.entries
             outcome = SourceOutcome(
                 name=source.name,
                 ok=not any(p.fatal for p in found_pass.problems),
@@ -104,33 +107,53 @@ def run_feed(
         outcomes.append(outcome)
     problems = [p for o in outcomes for p in o.problems]
     failed = any(not o.ok for o in outcomes)
-    previous = ctx.published.get(feed.name)
-    unchanged_inputs = not any(o.new or o.changed or o.removed for o in outcomes)
-    if (
-        previous is not None
-        and previous[0] == feed
-        and unchanged_inputs
-        and not feed.check_source_links  # link checks are due over time: build every pass
-        and (output_root / feed.name / "all.atom.xml").exists()
-    ):
-        counts, published = previous[1], previous[2]
+    folder = output_root / feed.name
+    config = config_fingerprint(feed)
+    previous = (
+        None
+        if any(o.new or o.changed or o.removed for o in outcomes)
+        or feed.check_source_links  # link checks are due over time: build every pass
+        else _still_published(feed.name, config, folder, ctx)
+    )
+    if previous is not None:
+        counts, published = dict(previous.counts), previous.entries
         report = RunReport(entries=published, problems=tuple(problems))
     else:
+        from feedkit import documents  # noqa: PLC0415 - feedgen and lxml: not for an idle run
+
+        # Until this build has written every file, nothing says the folder is up to date.
+        ctx.published.pop(feed.name, None)
+        ctx.store.put_published(feed.name, None)
+        article_entries = {
+            source.name: ctx.index(feed.name, source.name).entries(ctx.store, source.priority)
+            for source in enabled
+            if source.kind == "articles"
+        }
         entries, finish = _plan_inputs(feed, enabled, article_entries, ctx, problems)
-        planned, documents, warnings = build_feeds(entries, feed.settings(), finish=finish)
+        planned, docs, warnings = documents.build_feeds(entries, feed.settings(), finish=finish)
         for source in enabled:
             if source.kind == "articles":  # forget the contents of files no longer published
                 ctx.index(feed.name, source.name).release(ctx.store)
         written, unchanged, publish_problems = publish_documents(
-            output_root / feed.name, documents, keep_existing_when_empty=failed
+            folder, docs, keep_existing_when_empty=failed
         )
         if feed.hub and written:  # WebSub: tell the hub which feeds changed
-            topics = changed_topics(written, output_root / feed.name, feed.base_url)
+            from feedkit.websub import changed_topics, ping_hub  # noqa: PLC0415 - requests
+
+            topics = changed_topics(written, folder, feed.base_url)
             publish_problems += ping_hub(feed.hub, topics)
         counts = _published_per_source(planned)
         published = len(planned[0].entries) if planned else 0
         if not publish_problems or all(not p.fatal for p in publish_problems):
-            ctx.published[feed.name] = (feed, counts, published)
+            state = Published(
+                config=config,
+                folder=str(folder),
+                files=_as_written(folder, [*written, *unchanged]),
+                counts=counts,
+                entries=published,
+            )
+            ctx.published[feed.name] = state
+            ctx.store.put_published(feed.name, state)
         report = RunReport(
             written=tuple(written),
             unchanged=tuple(unchanged),
@@ -149,6 +172,46 @@ def run_feed(
 
 
 LINK_CHECKS_PER_PASS = 10  # source-link fetches per feed run, at most one per host
+
+
+def config_fingerprint(feed: FeedConfig) -> str:
+    """What tells a feed's configuration, and the code that builds it, from any other: the same
+    for the same configuration in every process (a FeedConfig's repr holds no set)."""
+    return hashlib.sha256(f"{__version__}\n{feed!r}".encode()).hexdigest()
+
+
+def _still_published(name: str, config: str, folder: Path, ctx: RefreshContext) -> Published | None:
+    """What the feed's last build published, if it was built with `config` into `folder` and
+    every file it wrote is still there with the size and modification time it left."""
+    state = ctx.published.get(name)
+    if state is None:
+        state = ctx.store.get_published(name)
+        if state is None:
+            return None
+        ctx.published[name] = state
+    if state.config != config or state.folder != str(folder) or not state.files:
+        return None
+    for rel, size, mtime_ns in state.files:
+        try:
+            st = os.stat(folder / rel)
+        except OSError:
+            return None
+        if st.st_size != size or st.st_mtime_ns != mtime_ns:
+            return None
+    return state
+
+
+def _as_written(folder: Path, paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(name in `folder`, size, mtime_ns) of each file just published; a file gone already is
+    left out, and then the next pass builds again."""
+    found = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            return ()
+        found.append((path.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def check_source_links(
@@ -180,7 +243,7 @@ def check_source_links(
         hosts.add(host)
         ctx.link_slots[host] = ctx.now + spacing
         chosen.append(link)
-    with PageFetcher(limits=ctx.fetcher.limits) as pages:
+    with PageFetcher(limits=ctx.http().limits) as pages:
         # the pass's clock; a pass fetches at most one link per host, so it never sleeps
         checker = LinkChecker(
             pages,
@@ -193,7 +256,7 @@ def check_source_links(
     undated: set[str] = set()
     for source in feed.sources:
         if source.kind == "articles":
-            undated |= ctx.index(feed.name, source.name).undated_ids()
+            undated |= ctx.index(feed.name, source.name).undated_ids(ctx.store)
 
     def with_meta(items: Sequence[Entry]) -> list[Entry]:
         return apply_page_meta(items, results, feed.url_rules, undated_ids=undated)
@@ -213,18 +276,17 @@ def run_once(
     progress: Progress | None = None,
 ) -> list[FeedRun]:
     """`feedkit run --once`: one pass over every configured feed, with state in `state`."""
-    own_fetcher = fetcher is None
-    active = fetcher or Fetcher(clock=clock)
-    try:
-        with Store.open(state, clock=clock) as store:
-            ctx = RefreshContext(store=store, fetcher=active, now=clock(), rand=rand, force=force)
+    with Store.open(state, clock=clock) as store:
+        ctx = RefreshContext(
+            store=store, fetcher=fetcher, now=clock(), rand=rand, force=force, clock=clock
+        )
+        try:
             return [
                 run_feed_locked(feed, output, ctx, lock_dir(state), progress=progress)
                 for feed in configs
             ]
-    finally:
-        if own_fetcher:
-            active.close()
+        finally:
+            ctx.close()
 
 
 def lock_dir(state: Path) -> Path:

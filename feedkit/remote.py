@@ -31,7 +31,6 @@ fields and dropped items.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import html.entities
 import io
 import json
@@ -54,7 +53,7 @@ from feedkit.remote_fields import (
 )
 from feedkit.urls import absolute_http_url
 
-__all__ = ["ParsedFeed", "RemoteOptions", "content_hash", "neutralize_doctype", "parse_feed"]
+__all__ = ["ParsedFeed", "RemoteOptions", "neutralize_doctype", "parse_feed"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,23 +352,3 @@ def _declaration_end(text: str, pos: int) -> int:
     """Where a `<!...>` declaration that starts before `pos` ends (the end of text if never)."""
     match = _DECLARATION.match(text, pos)
     return match.end() if match else len(text)  # pragma: no cover - it always matches
-
-
-def content_hash(entry: Entry) -> str:
-    """sha256 of what a reader sees of `entry`; dates, priority, source and origin left out.
-
-    A remote feed that bumps `updated` without changing the text does not make a new version.
-    """
-    fields = [
-        entry.title,
-        entry.link,
-        entry.summary,
-        entry.body,
-        entry.body_format.value,
-        list(entry.authors),
-        list(entry.tags),
-        entry.image,
-        entry.lang,
-    ]
-    encoded = json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    return hashlib.sha256(encoded).hexdigest()

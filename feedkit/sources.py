@@ -13,15 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
 from feedkit.errors import FeedFormatError, FetchError
-from feedkit.fetch import Fetcher, FetchResult, HttpStatusError, RetryLater, Validators
 from feedkit.incremental import ArticleIndex
 from feedkit.model import Entry, Problem
-from feedkit.remote import ParsedFeed, RemoteOptions, parse_feed
 from feedkit.schedule import SchedulePolicy, is_due, next_due
-from feedkit.store import SourceState, Store
+from feedkit.store import Published, SourceState, Store
+
+if TYPE_CHECKING:  # requests and feedparser (~0.2 s to import) only when a feed is fetched
+    from feedkit.fetch import Fetcher, FetchResult
+    from feedkit.remote import ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class RefreshContext:
     """What every refresh in one pass shares."""
 
     store: Store
-    fetcher: Fetcher
+    fetcher: Fetcher | None = None  # None: made when first needed (`http`), closed by `close`
     now: datetime
     rand: Callable[[], float]
     policy: SchedulePolicy = field(default_factory=SchedulePolicy)
@@ -55,11 +59,29 @@ class RefreshContext:
     indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
     # host -> earliest time of its next source-link check (the daemon keeps it between passes)
     link_slots: dict[str, datetime] = field(default_factory=dict)
-    # what this process last published per feed: (config, entries per source, entry count)
-    published: dict[str, tuple[FeedConfig, dict[str, int], int]] = field(default_factory=dict)
+    # what each feed's last build published (from the store, or kept by the daemon)
+    published: dict[str, Published] = field(default_factory=dict)
+    clock: Clock = utc_now  # the fetcher `http` makes reads it
+
+    _made: list[Fetcher] = field(default_factory=list)  # the fetcher `http` made, if any
 
     def index(self, feed: str, source: str) -> ArticleIndex:
         return self.indexes.setdefault((feed, source), ArticleIndex(feed=feed, source=source))
+
+    def http(self) -> Fetcher:
+        """The pass's HTTP client: a run over article folders alone never imports one."""
+        if self.fetcher is not None:
+            return self.fetcher
+        if not self._made:
+            from feedkit.fetch import Fetcher  # noqa: PLC0415
+
+            self._made.append(Fetcher(clock=self.clock))
+        return self._made[0]
+
+    def close(self) -> None:
+        """Close the HTTP client `http` made (one handed in is its owner's to close)."""
+        while self._made:
+            self._made.pop().close()
 
 
 def stored_entries(feed: FeedConfig, source: SourceConfig, store: Store) -> list[Entry]:
@@ -100,20 +122,24 @@ def refresh_remotes(
             outcomes[source.name] = SourceOutcome(name=source.name, action="not due")
         else:
             due.append(_Due(source=source, state=state))
+    fetcher = ctx.http() if any(item.source.url is not None for item in due) else None
     if len(due) > 1 and workers > 1:
         with ThreadPoolExecutor(max_workers=min(workers, len(due))) as pool:
-            results = list(pool.map(lambda item: _download(item, ctx.fetcher), due))
+            results = list(pool.map(lambda item: _download(item, fetcher), due))
     else:
-        results = [_download(item, ctx.fetcher) for item in due]
+        results = [_download(item, fetcher) for item in due]
     for item, result in zip(due, results, strict=True):
         outcomes[item.source.name] = _settle(feed, item, result, ctx)
     return outcomes
 
 
-def _download(item: _Due, fetcher: Fetcher) -> FetchResult | FetchError:
+def _download(item: _Due, fetcher: Fetcher | None) -> FetchResult | FetchError:
     """The network part, safe to run in a worker thread: no store, no parsing."""
+    from feedkit.fetch import Validators  # noqa: PLC0415 - see RefreshContext.http
+
     try:
         if item.source.url is not None:
+            assert fetcher is not None
             state = item.state
             return fetcher.fetch(
                 state.permanent_url or item.source.url,
@@ -127,6 +153,8 @@ def _download(item: _Due, fetcher: Fetcher) -> FetchResult | FetchError:
 def _settle(
     feed: FeedConfig, item: _Due, result: FetchResult | FetchError, ctx: RefreshContext
 ) -> SourceOutcome:
+    from feedkit.fetch import HttpStatusError, RetryLater  # noqa: PLC0415
+
     source, state = item.source, item.state
     try:
         if isinstance(result, FetchError):
@@ -145,6 +173,8 @@ def _handle(
     result: FetchResult,
     ctx: RefreshContext,
 ) -> SourceOutcome:
+    from feedkit.remote import RemoteOptions, parse_feed  # noqa: PLC0415
+
     state = replace(
         state,
         etag=result.etag,
@@ -272,6 +302,8 @@ def _feed_url(source: SourceConfig) -> str:
 
 def _read_file(source: SourceConfig) -> FetchResult:
     """A feed file on disk, read like a fetched body."""
+    from feedkit.fetch import FetchResult  # noqa: PLC0415 - see RefreshContext.http
+
     assert source.path is not None
     body = read_feed_file(source.path)
     return FetchResult(status=200, url=str(source.path), body=body, headers=(), elapsed=0.0)

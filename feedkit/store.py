@@ -28,8 +28,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from feedkit.errors import StoreError
+from feedkit.ids import content_hash
 from feedkit.model import Entry
-from feedkit.remote import content_hash
 from feedkit.store_schema import (
     dumps,
     entries_from_json,
@@ -49,6 +49,7 @@ __all__ = [
     "FileRecord",
     "LinkRecord",
     "MergeResult",
+    "Published",
     "SourceState",
     "SourceSummary",
     "Store",
@@ -116,6 +117,19 @@ class FileContent:
     rel: str
     digest: str
     entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Published:
+    """What a feed's last build wrote, and from what: while the configuration (`config`, a
+    fingerprint) and every input are unchanged and the files are still as written, building
+    again would write the same bytes."""
+
+    config: str
+    folder: str  # where its files are
+    files: tuple[tuple[str, int, int], ...]  # (name, size, mtime_ns) of each, as written
+    counts: Mapping[str, int]  # published entries per source
+    entries: int  # of the combined feed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,6 +416,15 @@ class Store:
             )
         return out
 
+    def get_file_stats(self, feed: str, source: str) -> dict[str, tuple[int, int, str]]:
+        """(size, mtime_ns, digest) of every file recorded for the source, by `rel`: what tells
+        an unchanged file, or a touched one, without reading the records."""
+        rows = self._rows(
+            "SELECT rel, size, mtime_ns, digest FROM files WHERE feed = ? AND source = ?",
+            *(feed, source),
+        )
+        return {rel: (size, mtime_ns, digest) for rel, size, mtime_ns, digest in rows}
+
     def put_files(
         self, feed: str, source: str, records: Sequence[FileRecord], removed: Sequence[str]
     ) -> None:
@@ -467,6 +490,46 @@ class Store:
                 "DELETE FROM file_contents WHERE feed = ? AND source = ? AND rel = ?",
                 [(feed, source, rel) for rel in dropped],
             )
+
+    # --- published feeds ---
+
+    def get_published(self, feed: str) -> Published | None:
+        """What the feed's last complete build wrote; None when there was none since the last
+        build started, or when the row cannot be read (it only saves a build: the next build
+        replaces it)."""
+        rows = self._rows(
+            "SELECT config, folder, files, counts, entries FROM published WHERE feed = ?", feed
+        )
+        if not rows:
+            return None
+        config, folder, files, counts, entries = rows[0]
+        try:
+            listed = tuple((str(r), int(size), int(mtime)) for r, size, mtime in json.loads(files))
+            per_source = {str(name): int(count) for name, count in json.loads(counts).items()}
+        except (ValueError, TypeError, AttributeError):
+            log.warning("%s: stored build of %s unreadable: building it again", self.path, feed)
+            return None
+        return Published(
+            config=config, folder=folder, files=listed, counts=per_source, entries=entries
+        )
+
+    def put_published(self, feed: str, published: Published | None) -> None:
+        """Record what a build wrote, or (None) forget it: a build is starting."""
+        if published is None:
+            with self._tx() as conn:
+                conn.execute("DELETE FROM published WHERE feed = ?", (feed,))
+            return
+        self._replace_row(
+            "published (feed, config, folder, files, counts, entries)",
+            (
+                feed,
+                published.config,
+                published.folder,
+                dumps([list(item) for item in published.files]),
+                dumps(dict(published.counts)),
+                published.entries,
+            ),
+        )
 
     # --- source links ---
 

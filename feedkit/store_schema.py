@@ -25,6 +25,10 @@ once the file has been read in full ("" until then). `file_contents` holds the c
 of the files whose entries are published (and only those), with the digest of the file version
 they were read from: a file that breaks after an edit keeps its last good version published,
 across processes.
+
+**Published feeds (version 5).** `published` holds, per feed, what its last build wrote and
+from which configuration; a build that starts deletes the row, and only a build whose files were
+all written puts it back.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedkit.errors import StoreError
+from feedkit.ids import content_hash
 from feedkit.model import BodyFormat, Entry, FeedOrigin
-from feedkit.remote import content_hash
 
 # A migration step: an SQL statement, or a function run on the connection (same transaction).
 Step = str | Callable[[sqlite3.Connection], None]
@@ -198,7 +202,23 @@ _V4: Sequence[Step] = (
     _scan_files_v4,
 )
 
-MIGRATIONS: Sequence[Sequence[Step]] = (_V1, _V2, _V3, _V4)
+# Version 5: what each feed's last build wrote, so that a fresh process (`run --once` from cron)
+# can tell, as the daemon tells from memory, that nothing changed since: no file, no
+# configuration, no output file.
+_V5 = (
+    """
+    CREATE TABLE published (
+        feed    TEXT NOT NULL PRIMARY KEY,
+        config  TEXT NOT NULL,     -- fingerprint of the configuration and feedkit version
+        folder  TEXT NOT NULL,     -- where the feed's files were written
+        files   TEXT NOT NULL,     -- JSON list of [name, size, mtime_ns], as written
+        counts  TEXT NOT NULL,     -- JSON object: published entries per source
+        entries INTEGER NOT NULL   -- entries of the combined feed
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: Sequence[Sequence[Step]] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -119,13 +119,18 @@ class Site:
         return {p.name: p.read_bytes() for p in sorted(self.out.glob("*.xml"))}
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    (tmp_path / "feeds").mkdir()
-    (tmp_path / "feeds" / "news.toml").write_text(
+def new_site(root: Path) -> Site:
+    """feeds/news.toml under `root`, with one article source (feeds/articles/)."""
+    (root / "feeds").mkdir()
+    (root / "feeds" / "news.toml").write_text(
         'title = "News"\n\n[[source]]\nname = "local"\npath = "articles"\n'
     )
-    return Site(root=tmp_path)
+    return Site(root=root)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return new_site(tmp_path)
 
 
 def url(slug: str) -> str:
@@ -197,7 +202,7 @@ def test_an_idle_pass_reads_no_file_and_writes_nothing_to_the_store(
 
         def refresh() -> tuple[int, int]:
             found = refresh_index(index, site, store)
-            return found.read, len(found.entries)
+            return found.read, len(index.entries(store, 0))
 
         assert refresh() == (3, 3)
         writes: list[object] = []
@@ -217,7 +222,7 @@ def test_the_index_a_daemon_keeps_sees_every_change_after_an_idle_pass(site: Sit
         def refresh() -> tuple[int, int, int, list[str]]:
             found = refresh_index(index, site, store)
             where = [problem.where for problem in found.problems]
-            return found.read, found.removed, len(found.entries), where
+            return found.read, found.removed, len(index.entries(store, 0)), where
 
         assert refresh() == (3, 0, 3, [])
         assert refresh() == (0, 0, 3, [])

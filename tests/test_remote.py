@@ -23,14 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedkit.errors import FeedFormatError
+from feedkit.ids import content_hash
 from feedkit.model import BodyFormat, Entry
-from feedkit.remote import (
-    ParsedFeed,
-    RemoteOptions,
-    content_hash,
-    neutralize_doctype,
-    parse_feed,
-)
+from feedkit.remote import ParsedFeed, RemoteOptions, neutralize_doctype, parse_feed
 
 T = TypeVar("T")
 FEEDS = Path(__file__).parent / "data" / "feeds"

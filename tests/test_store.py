@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from feedkit import store_schema
 from feedkit.clock import Clock, fixed_clock
 from feedkit.errors import StoreError
+from feedkit.ids import content_hash
 from feedkit.model import BodyFormat, Entry, FeedOrigin
-from feedkit.remote import content_hash
 from feedkit.store import (
     FAILURE_LOG_SIZE,
     FileContent,
