@@ -46,6 +46,7 @@ _BOOLS |= {
 }
 # The rest of them: null, or y and n, which PyYAML reads as text but YAML 1.1 as booleans.
 _NULLISH = _SPECIAL_WORD - _BOOLS.keys()
+_NULLS = frozenset(("null", "Null", "NULL"))  # what PyYAML reads as None, "~" aside
 _NUMBERISH = re.compile(r"[-+.]?(?:\d|\.inf|\.nan)", re.IGNORECASE)
 # A character that no YAML number, timestamp, boolean or null holds: "2024年" is text.
 _NOT_NUMBER = re.compile(r"[^0-9A-Za-z_.:+\- \t~]")
@@ -272,9 +273,14 @@ def _flat_lines_mapping(lines: list[_FlatLine]) -> dict[str, object] | None:
     lists: list[str] = []  # the keys of "key:" lines
     for key, text, stamp, quoted_value, other, item_dash, item, _ in lines:
         if text:  # `key: text`, the commonest line
-            if key in result or ": " in text or text in _NULLISH:
+            if key in result or ": " in text:
                 return None
-            result[key] = _BOOLS.get(text, text)
+            if text in _NULLISH:
+                if text not in _NULLS:
+                    return None  # y or n: YAML 1.1 and PyYAML disagree
+                result[key] = None  # (as `key:` alone; yaml.dump writes None so)
+            else:
+                result[key] = _BOOLS.get(text, text)
             items = None
         elif item:
             if items is None:
