@@ -68,16 +68,32 @@ def compile_feedkit() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True)
 
 
+# Starts a command and reports its wall time, peak RSS (KiB) and exit code.  A process's peak
+# RSS counts what it held before `exec`: started straight from this one (tens of MiB once the
+# corpora are made), a small command's peak would be this process's size.  So it is started
+# from this launcher, a Python without site-packages, and the launcher's own start is not timed.
+_LAUNCHER = """\
+import os, sys, time
+quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (0, 1, 2)]
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=quiet)
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed_process(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _LAUNCHER, *cmd],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, rss, code = done.stdout.split()
+    if int(code) not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} exited {code}")
+    return float(wall), int(rss) / 1024
 
 
 def median_of(runs: int, measure: Callable[[], tuple[float, float]]) -> tuple[float, float]:
