@@ -74,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Process the sources that are due and publish every configured feed.",
     )
     run.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
-    run.add_argument("--force", action="store_true", help="fetch every source, due or not")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch every source, due or not, and build every feed even if nothing changed",
+    )
     run.set_defaults(handler=_run)
 
     status = commands.add_parser(

@@ -113,6 +113,7 @@ def run_feed(
         None
         if any(o.new or o.changed or o.removed for o in outcomes)
         or feed.check_source_links  # link checks are due over time: build every pass
+        or ctx.force  # `run --once --force`
         else _still_published(feed.name, config, folder, ctx)
     )
     if previous is not None:

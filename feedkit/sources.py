@@ -54,7 +54,7 @@ class RefreshContext:
     now: datetime
     rand: Callable[[], float]
     policy: SchedulePolicy = field(default_factory=SchedulePolicy)
-    force: bool = False  # fetch even when not due (`run --once --force`)
+    force: bool = False  # fetch even when not due, build even when unchanged (`--force`)
     # article folders as last read, by (feed, source): the daemon keeps them between passes
     indexes: dict[tuple[str, str], ArticleIndex] = field(default_factory=dict)
     # host -> earliest time of its next source-link check (the daemon keeps it between passes)

@@ -30,7 +30,7 @@ from feedkit.config import load_config_dir
 from feedkit.errors import PublishError
 from feedkit.fetch import Fetcher
 from feedkit.incremental import ArticleIndex
-from feedkit.pipeline import FeedRun, run_feed
+from feedkit.pipeline import FeedRun, run_feed, run_once
 from feedkit.sources import RefreshContext
 from feedkit.store import Published, Store
 
@@ -87,6 +87,22 @@ def test_a_fresh_run_over_an_unchanged_folder_builds_nothing_and_reads_no_record
     assert again.report.written == ()
     assert again.report.entries == 3  # what the last build published, as the store says
     assert [(o.ok, o.new, o.changed, o.removed) for o in again.outcomes] == [(True, 0, 0, 0)]
+    assert site.files() == published
+
+
+def test_run_once_with_force_builds_even_when_nothing_changed(site: Site, calls: Calls) -> None:
+    three(site)
+    site.run(T1)
+    published = site.files()
+    calls.builds = 0
+    [run] = run_once(
+        load_config_dir(site.root / "feeds"),
+        output=site.root / "output",
+        state=site.state,
+        clock=fixed_clock(T2),
+        force=True,
+    )
+    assert (calls.builds, run.report.entries, run.report.written) == (1, 3, ())
     assert site.files() == published
 
 
