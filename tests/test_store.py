@@ -32,7 +32,7 @@ from feedkit.store import (
     entry_from_dict,
     entry_to_dict,
 )
-from feedkit.store_schema import SCHEMA_VERSION
+from feedkit.store_schema import SCHEMA_VERSION, Shared
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -372,6 +372,28 @@ def test_files_round_trip_and_removal(store: Store) -> None:
     assert store.get_files("f", "other") == {}
 
 
+def test_records_read_back_share_equal_values(store: Store) -> None:
+    """A folder's records are read back with equal values as one object: a file's language
+    versions share their origin, group id and dates, a folder's entries their tags and source
+    (a third less memory for 100,000 files: BENCHMARKS.md)."""
+    shared = {"origin": "/x/a.md", "group_id": "urn:g", "tags": ("markets",)}
+    zh = entry(1, lang="zh", id="urn:zh", **shared)
+    en = entry(1, lang="en", id="urn:en", **shared)
+    other = entry(2, origin="/x/b.md", tags=("markets",))
+    a = FileRecord(rel="a.md", size=1, mtime_ns=1, digest="d1", entries=(zh, en))
+    b = FileRecord(rel="b.md", size=1, mtime_ns=1, digest="d2", entries=(other,))
+    store.put_files("f", "local", [a, b], removed=[])
+
+    got = store.get_files("f", "local")
+
+    assert got == {"a.md": a, "b.md": b}
+    (zh_back, en_back), (other_back,) = got["a.md"].entries, got["b.md"].entries
+    for name in ("origin", "group_id", "published", "updated", "link", "tags", "source"):
+        assert getattr(zh_back, name) is getattr(en_back, name), name
+    assert zh_back.tags is other_back.tags and zh_back.source is other_back.source
+    assert zh_back.tags[0] is other_back.tags[0]
+
+
 def test_file_contents_round_trip_and_leave_with_their_file(store: Store) -> None:
     record = FileRecord(
         rel="a.md", size=1, mtime_ns=1, digest="d1", entries=(entry(1),), hashes=("h1",)
@@ -577,6 +599,9 @@ def test_entry_dict_round_trip(value: Entry, compact: bool) -> None:
     as_dict = entry_to_dict(value, compact=compact)
     assert entry_from_dict(as_dict) == value
     assert entry_from_dict(json.loads(json.dumps(as_dict))) == value
+    shared = Shared()
+    assert entry_from_dict(as_dict, shared) == value
+    assert entry_from_dict(as_dict, shared) == value  # (the second time from what is shared)
 
 
 @settings(max_examples=30, deadline=None)
