@@ -31,7 +31,9 @@ from functools import lru_cache
 from feedkit.yaml_comments import without_comments, wraps
 from feedkit.yaml_scalars import block, flow_items, quoted, wrapped_plain
 
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
+# A key as every reader here takes it (YAML allows more: those are PyYAML's to read)
+_KEY_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+_KEY = re.compile(rf"({_KEY_NAME}):(?: (.*))?$")
 # Plain scalars YAML would read as something other than text: leave them to YAML.  (PyYAML's
 # safe loader fails on "<<" and "=", its merge and value keys, as values.)
 _SPECIAL_WORD = frozenset(
@@ -80,7 +82,7 @@ _WRAP = r"(?:\n[ ]*)*\n[ ]+(?!-(?:[ ]|$))[^ \n][^\n]*"
 # `- item` of a block list, or anything else (a blank line, or a line only the line-by-line
 # reader below can judge).
 _LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):(?: ([^\n]*(?:{_WRAP})*))?|( *-) ([^\n]*)|([^\n]*))$",
+    rf"^(?:({_KEY_NAME}):(?: ([^\n]*(?:{_WRAP})*))?|( *-) ([^\n]*)|([^\n]*))$",
     re.MULTILINE,
 )
 
@@ -126,7 +128,7 @@ _BLOCK = r"[|>]-?[ ]*(?:\n(?:[ ]*\n)*[ ]+[^ \n][^\n]*)*(?:\n[ ]+(?=\n))*"
 # Each line is matched with its line break (a `$` would leave the search one failed try at
 # every line break: 20 % slower).
 _FLAT_LINE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_-]*):"
+    rf"^(?:({_KEY_NAME}):"
     rf"(?:[ ]+(?:({_TEXT})|({_STAMP})|({_QUOTED})|([\[{{][^\n]*[\]}}]|{_DIGITS}|{_BLOCK})))?"
     rf"|([ ]*-)[ ]+({_TEXT}|{_QUOTED}|{_DIGITS})"
     rf"|[ ]+(?!-(?:[ ]|$))([^ \n](?:[^\n]*[^ \n])?)|#[^\n]*|)[ ]*\n",
@@ -151,7 +153,7 @@ _MAX_DEPTH = 4  # mappings in mappings in …: deeper ones are YAML's to read
 # with one: a search for a line break is quicker than one anchored at every "^"), and the first
 # line of a mapping nested under it, indented (group 2) and holding a `key:` (a block mapping
 # in a block mapping).
-_NESTED = re.compile(r"\n([A-Za-z_][A-Za-z0-9_-]*):[ ]*\n(?=([ ]+)[A-Za-z_][A-Za-z0-9_-]*:[ \n])")
+_NESTED = re.compile(rf"\n({_KEY_NAME}):[ ]*\n(?=([ ]+){_KEY_NAME}:[ \n])")
 _PLACE = "_"  # what a nested mapping's key holds while the mapping around it is read
 
 
@@ -573,7 +575,7 @@ def _flow_mapping(text: str) -> dict[str, object] | None:
     return found
 
 
-_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_FLOW_KEY = re.compile(_KEY_NAME)
 
 
 def _flow_list(text: str) -> list[str | bool | int | float] | None:
