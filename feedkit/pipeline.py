@@ -124,7 +124,7 @@ def run_feed(
 
         # Until this build has written every file, nothing says the folder is up to date.
         ctx.published.pop(feed.name, None)
-        ctx.store.put_published(feed.name, None)
+        ctx.store.forget_published(feed.name)
         article_entries = {
             source.name: ctx.index(feed.name, source.name).entries(ctx.store, source.priority)
             for source in enabled

@@ -515,12 +515,8 @@ class Store:
             config=config, folder=folder, files=listed, counts=per_source, entries=entries
         )
 
-    def put_published(self, feed: str, published: Published | None) -> None:
-        """Record what a build wrote, or (None) forget it: a build is starting."""
-        if published is None:
-            with self._tx() as conn:
-                conn.execute("DELETE FROM published WHERE feed = ?", (feed,))
-            return
+    def put_published(self, feed: str, published: Published) -> None:
+        """Record what a build wrote."""
         self._replace_row(
             "published (feed, config, folder, files, counts, entries)",
             (
@@ -532,6 +528,11 @@ class Store:
                 published.entries,
             ),
         )
+
+    def forget_published(self, feed: str) -> None:
+        """Forget what the feed's last build wrote: a build is starting."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM published WHERE feed = ?", (feed,))
 
     # --- source links ---
 
