@@ -193,6 +193,15 @@ def _config(folder: Path, body: str) -> Path:
     return path
 
 
+def _new_article(folder: Path, kind: str, n: int, year: int) -> None:
+    """A new article `kind-n.md`, dated in `year`: newer than every generated one, so published."""
+    (folder / f"{kind}-{n}.md").write_text(
+        f"---\ntitle: {kind.title()} {n}\ndate: {year}-01-0{n % 9 + 1}\n"
+        f"link: https://e.org/{kind}/{n}\n---\n\nA new article, number {n}.\n",
+        encoding="utf-8",
+    )
+
+
 def bench_daemon(
     work: Path, size: int, runs: int, scale: float = 1.0, *, source: Path | None = None
 ) -> list[Row]:
@@ -226,12 +235,7 @@ def bench_daemon(
         idle = statistics.median(one_pass() for _ in range(runs))
         times = []
         for n in range(runs):
-            new = site / "articles" / f"new-{n}.md"
-            new.write_text(
-                f"---\ntitle: New {n}\ndate: 2030-01-0{n % 9 + 1}\nlink: https://e.org/new/{n}\n"
-                f"---\n\nA new article, number {n}.\n",
-                encoding="utf-8",
-            )
+            _new_article(site / "articles", "new", n, 2030)
             times.append(one_pass())
     # The same folder from cron: a fresh process each time, records read back from the store
     cron = [*FEEDKIT, "run", "--once", "-q", "--config", str(site)]
@@ -241,12 +245,7 @@ def bench_daemon(
     added = itertools.count()
 
     def cron_with_a_new_file() -> tuple[float, float]:
-        n = next(added)
-        (site / "articles" / f"cron-{n}.md").write_text(
-            f"---\ntitle: Cron {n}\ndate: 2031-01-0{n % 9 + 1}\nlink: https://e.org/cron/{n}\n"
-            f"---\n\nAn article a cron run finds.\n",
-            encoding="utf-8",
-        )
+        _new_article(site / "articles", "cron", next(added), 2031)
         return timed_process(cron)
 
     new_wall, new_rss = median_of(runs, cron_with_a_new_file)
