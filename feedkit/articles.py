@@ -22,7 +22,7 @@ from feedkit.errors import ArticleError
 from feedkit.ids import urn_uuid5
 from feedkit.lang import detect_lang
 from feedkit.matter import Matter, MatterError, decode, is_utf8, split_matter
-from feedkit.model import ArticleOptions, Entry, Scanned
+from feedkit.model import ArticleOptions, Entry, Scanned, version_id
 from feedkit.quickscan import quick_scan
 from feedkit.sections import (
     Section,
@@ -273,7 +273,7 @@ class _Reader:
         common: dict[str, Any],
     ) -> Entry:
         lang = section.lang
-        entry_id = urn_uuid5(f"{common['group_id']}#{lang}")
+        entry_id = version_id(common["group_id"], lang)
         own_title = title if title and (single or _lang_of(title) == lang) else None
         headed = strip_headline(section.text, own_title)
         entry_title = own_title or headed.headline or title

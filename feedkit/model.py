@@ -97,17 +97,18 @@ class Scanned(NamedTuple):
     @property
     def id(self) -> str:
         """The language version's id, as `articles` gives it."""
-        return urn_uuid5(f"{self.group_id}#{self.lang}")
+        return version_id(self.group_id, self.lang)
 
     def entry(self) -> Entry:
+        group_id = self.group_id  # (each id is a SHA-1: made once)
         return Entry(
             key=self.key,
-            id=self.id,
+            id=version_id(group_id, self.lang),
             lang=self.lang,
             title="",
             published=self.published,
             updated=self.updated,
-            group_id=self.group_id,
+            group_id=group_id,
             link=self.link,
             authors=self.authors,
             tags=self.tags,
@@ -116,6 +117,11 @@ class Scanned(NamedTuple):
             priority=self.priority,
             origin=self.origin,
         )
+
+
+def version_id(group_id: str, lang: str) -> str:
+    """A language version's id, from its article's id."""
+    return urn_uuid5(f"{group_id}#{lang}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
