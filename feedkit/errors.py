@@ -30,8 +30,8 @@ class ArticleError(SourceError):
     """An article file that cannot be used: path, line where known, reason."""
 
     def __init__(self, path: Path | str, message: str, *, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        self.where = f"{path}:{line}" if line else str(path)  # what a message names
+        super().__init__(f"{self.where}: {message}")
         self.path = Path(path)
         self.line = line
         self.reason = message

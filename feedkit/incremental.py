@@ -33,12 +33,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
-from feedkit.articles import UNDATED_WARNING, ArticleFile, parse_article, read_article
+from feedkit.articles import (
+    UNDATED_WARNING,
+    ArticleFile,
+    ParsedArticle,
+    parse_article,
+    read_article,
+    scan_article,
+)
 from feedkit.discover import FoundFile, list_articles
 from feedkit.errors import ArticleError
 from feedkit.ids import content_hash
-from feedkit.model import ArticleOptions, Entry, Problem
+from feedkit.model import ArticleOptions, Entry, Problem, Scanned
+from feedkit.reading import spread
 from feedkit.store import FileContent, FileRecord, Store
 from feedkit.store_schema import scanned
 from feedkit.urls import UrlRules
@@ -143,13 +152,13 @@ class ArticleIndex:
         changed: list[FileRecord] = []
         # every entry as last read, by id (renames keep their dates), made when first needed
         previous = _Previous(lambda: self._records(store))
-        recorded, known = len(stats), 0  # when every recorded file was found, none is gone
-        for item in found:
-            if isinstance(item, str):
-                known += 1  # unchanged
-                continue
-            known += item.rel in stats
-            fresh = self._read(item, previous, result, now, priority, reading)
+        items = [item for item in found if not isinstance(item, str)]  # new or changed
+        # when every recorded file was found, none is gone
+        recorded = len(stats)
+        known = len(found) - len(items) + sum(item.rel in stats for item in items)
+        loader = _Loader(self.source, priority, reading, {rel: s[2] for rel, s in stats.items()})
+        for item, loaded in zip(items, loader.load_all(items), strict=True):
+            fresh = self._read(item, loaded, previous, result, now, loader)
             if fresh is not None:
                 changed.append(fresh)
         gone = [] if known == recorded else _gone(root, stats, found, unlisted)
@@ -173,49 +182,51 @@ class ArticleIndex:
     def _read(
         self,
         item: FoundFile,
+        loaded: _Loaded,
         previous: _Previous,
         result: IndexPass,
         now: datetime,
-        priority: int,
-        reading: Reading,
+        loader: _Loader,
     ) -> FileRecord | None:
-        """Read one new or changed file; None when it failed (the last good record stays).
-        The records are loaded only for a file that reads (or is as recorded): a broken file
-        left in the folder costs a fresh process no more than its own reading."""
-        try:
-            article = read_article(
-                item, source=self.source, priority=priority, max_size=reading.options.max_file_size
-            )
-            digest = hashlib.sha256(article.data).hexdigest()
-            stat = self.stats.get(item.rel) if self.stats is not None else None
-            if stat is not None and stat[2] == digest:  # touched, not edited
-                record = previous.records()[item.rel]
-                return replace(record, size=item.size, mtime_ns=item.mtime_ns)
-            parsed = parse_article(article, reading.options, reading.rules, reading.tz, full=False)
-            befores = [previous.get(e.id) for e in parsed.entries]
-            # an edit of entries seen before: whether their content changed needs all of it
-            complete = any(b is not None and b.digest != digest for b in befores)
-            if complete:
-                parsed = parse_article(article, reading.options, reading.rules, reading.tz)
-                befores = [previous.get(e.id) for e in parsed.entries]
-        except ArticleError as exc:
-            where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
-            result.problems.append(Problem(where=where, message=exc.reason))
+        """The record of one new or changed file, as `loaded`; None when it failed (the last
+        good record stays).  The records are loaded only for a file that reads (or is as
+        recorded): a broken file left in the folder costs a fresh process no more than its own
+        reading."""
+        if loaded.problem is not None:
+            result.problems.append(loaded.problem)
             return None
+        if loaded.scanned is None:  # touched, not edited
+            record = previous.records()[item.rel]
+            return replace(record, size=item.size, mtime_ns=item.mtime_ns)
+        digest, warnings = loaded.digest, loaded.warnings
+        entries = tuple(s.entry() for s in loaded.scanned)
+        befores = [previous.get(e.id) for e in entries]
+        # an edit of entries seen before: whether their content changed needs all of it
+        complete = any(b is not None and b.digest != digest for b in befores)
+        if complete:
+            if loaded.article is None:  # read in a worker process: read it again here
+                return self._read(item, loader.load(item), previous, result, now, loader)
+            try:
+                parsed = _parse_full(loaded.article, loader.reading)
+            except ArticleError as exc:
+                result.problems.append(_problem(exc))
+                return None
+            entries, warnings = parsed.entries, parsed.warnings
+            befores = [previous.get(e.id) for e in entries]
         result.read += 1
         result.problems.extend(
-            Problem(where=str(item.path), message=text, fatal=False) for text in parsed.warnings
+            Problem(where=str(item.path), message=text, fatal=False) for text in warnings
         )
-        entries, hashes = [], []
-        for entry, before in zip(parsed.entries, befores, strict=True):
+        carried, hashes = [], []
+        for entry, before in zip(entries, befores, strict=True):
             after, digest_of = _carry(entry, before, digest, complete, now)
             result.new += before is None
             result.changed += before is not None and after.updated != before.entry.updated
-            entries.append(after)
+            carried.append(after)
             hashes.append(digest_of)
         if complete:
             self.contents[item.rel] = FileContent(
-                rel=item.rel, digest=digest, entries=tuple(entries)
+                rel=item.rel, digest=digest, entries=tuple(carried)
             )
             self._unsaved.add(item.rel)
         else:
@@ -225,8 +236,8 @@ class ArticleIndex:
             size=item.size,
             mtime_ns=item.mtime_ns,
             digest=digest,
-            entries=tuple(scanned(e) for e in entries),
-            warnings=parsed.warnings,
+            entries=tuple(scanned(e) for e in carried),
+            warnings=warnings,
             hashes=tuple(hashes),
         )
 
@@ -283,7 +294,7 @@ class ArticleIndex:
                     where=str(path),
                     message="changed while it was being published; left out until the next pass",
                 )
-            parsed = _parse_full(article, reading)
+            parsed = _parse_full(article, reading).entries
         except ArticleError as exc:
             return Problem(where=str(exc.path), message=exc.reason)
         full = {entry.id: entry for entry in parsed}
@@ -322,8 +333,80 @@ class ArticleIndex:
         self._unsaved.clear()
 
 
-def _parse_full(article: ArticleFile, reading: Reading) -> tuple[Entry, ...]:
-    return parse_article(article, reading.options, reading.rules, reading.tz).entries
+def _parse_full(article: ArticleFile, reading: Reading) -> ParsedArticle:
+    return parse_article(article, reading.options, reading.rules, reading.tz)
+
+
+def _problem(exc: ArticleError) -> Problem:
+    return Problem(where=exc.where, message=exc.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """A new or changed file as read: its digest and scan, or why it cannot be used."""
+
+    digest: str = ""
+    scanned: tuple[Scanned, ...] | None = None  # None: its bytes are as recorded
+    warnings: tuple[str, ...] = ()
+    problem: Problem | None = None
+    article: ArticleFile | None = None  # its bytes, in the process that read them
+
+
+@dataclass(frozen=True, slots=True)
+class _Loader:
+    """Reading and scanning new or changed files: many of them in worker processes (the first
+    pass over a folder, from cron), a few in this one."""
+
+    source: str
+    priority: int
+    reading: Reading
+    digests: dict[str, str]  # the recorded digest of each file, by rel
+
+    def load(self, item: FoundFile) -> _Loaded:
+        reading = self.reading
+        try:
+            article = read_article(
+                item,
+                source=self.source,
+                priority=self.priority,
+                max_size=reading.options.max_file_size,
+            )
+            digest = hashlib.sha256(article.data).hexdigest()
+            if self.digests.get(item.rel) == digest:  # touched, not edited
+                return _Loaded(digest)
+            parsed = scan_article(article, reading.options, reading.rules, reading.tz)
+        except ArticleError as exc:
+            return _Loaded(problem=_problem(exc))
+        return _Loaded(digest, parsed.scanned, parsed.warnings, article=article)
+
+    def load_all(self, items: Sequence[FoundFile]) -> list[_Loaded]:
+        """`load` of each of `items`, in order; on every core when there are many and no other
+        thread runs here (`reading.spread`: the daemon's passes run in scheduler threads)."""
+        return [loaded for part in spread(self._rows, items) for loaded in map(_unrow, part)]
+
+    def _rows(self, items: Sequence[FoundFile]) -> list[_Row]:
+        """`load` of each item as plain values: a worker pickles them faster, and the bytes
+        stay behind."""
+        rows: list[_Row] = []
+        for item in items:
+            got = self.load(item)
+            scans = None if got.scanned is None else [tuple(s) for s in got.scanned]
+            problem = None if got.problem is None else (got.problem.where, got.problem.message)
+            rows.append((got.digest, scans, got.warnings, problem))
+        return rows
+
+
+_Row = tuple[str, list[tuple[Any, ...]] | None, tuple[str, ...], tuple[str, str] | None]
+
+
+def _unrow(row: _Row) -> _Loaded:
+    digest, scans, warnings, problem = row
+    return _Loaded(
+        digest,
+        None if scans is None else tuple(map(Scanned._make, scans)),
+        warnings,
+        None if problem is None else Problem(where=problem[0], message=problem[1]),
+    )
 
 
 def _by_id(content: FileContent, entry_id: str) -> Entry | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from feedkit.articles import parse_article, read_article, scan_article
 from feedkit.discover import (
@@ -24,6 +24,8 @@ from feedkit.quickscan import quick_scan
 from feedkit.urls import DEFAULT_RULES, UrlRules
 from feedkit.workers import map_chunks
 
+T = TypeVar("T")
+U = TypeVar("U")
 Progress = Callable[[int, int], None]
 # Completes scanned entries: full entries by id, and problems met re-reading their files.
 Finisher = Callable[[Sequence[Entry]], tuple[dict[str, Entry], list[Problem]]]
@@ -88,13 +90,24 @@ def collect_articles(
     found, unlisted = list_articles(root)
     result = Collected(problems=[Problem(where=str(p), message=why) for p, why in unlisted])
     job = _Job(source=source, priority=priority, options=options, rules=rules, tz=tz, full=full)
-    many = len(found) >= PARALLEL_FROM
-    workers = min(_cores(), MAX_WORKERS) if many else 1
-    for part in map_chunks(
-        job.read_all, found, chunk=CHUNK, workers=workers, meanwhile=meanwhile, progress=progress
-    ):
+    for part in spread(job.read_all, found, meanwhile=meanwhile, progress=progress):
         result.extend(part)
     return result
+
+
+def spread(
+    work: Callable[[Sequence[T]], U],
+    items: Sequence[T],
+    *,
+    meanwhile: Callable[[], object] | None = None,
+    progress: Progress | None = None,
+) -> list[U]:
+    """`work` over chunks of `items` (`workers.map_chunks`), on every core when there are
+    enough items to pay for starting workers, else in this process."""
+    workers = min(_cores(), MAX_WORKERS) if len(items) >= PARALLEL_FROM else 1
+    return map_chunks(
+        work, items, chunk=CHUNK, workers=workers, meanwhile=meanwhile, progress=progress
+    )
 
 
 def _cores() -> int:
@@ -187,8 +200,7 @@ class _Job:
                 quick = not quick_tried and is_utf8(options.encoding)
                 parsed = scan_article(article, options, self.rules, self.tz, quick=quick)
         except ArticleError as exc:
-            where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
-            result.problems.append(Problem(where=where, message=exc.reason))
+            result.problems.append(Problem(where=exc.where, message=exc.reason))
             return
         if parsed.warnings:
             result.problems += _warnings(str(item.path), parsed.warnings)

@@ -13,13 +13,16 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
 from conformance import assert_valid_atom
 
+from feedkit import reading, workers
 from feedkit.clock import fixed_clock
 from feedkit.config import load_config_dir
 from feedkit.dates import format_rfc3339
@@ -591,3 +594,93 @@ def test_a_daemon_holds_in_memory_only_the_complete_entries_it_publishes(site: S
         site.write("bridge.md", dated("bridge", 2))
         assert held(T2) == {"bridge.md"}
         assert held(T3) == {"bridge.md"}
+
+
+# --- many new or changed files: read on every core ---------------------------------------------
+
+
+def twin_sites(root: Path) -> tuple[Site, Site]:
+    """Two sites with the same configuration and the same mtimes handed out."""
+    (root / "serial").mkdir()
+    (root / "parallel").mkdir()
+    return new_site(root / "serial"), new_site(root / "parallel")
+
+
+def same_everywhere(serial: Site, parallel: Site, runs: tuple[FeedRun, FeedRun]) -> None:
+    """The two sites' runs said, recorded and published the same."""
+    sites = (serial, parallel)
+    said = [
+        [str(p).replace(str(site.root), "") for p in run.outcomes[0].problems]
+        for site, run in zip(sites, runs, strict=True)
+    ]
+    assert said[0] == said[1]
+    assert only(runs[0]) == only(runs[1])
+    records = []
+    for site in sites:
+        with Store.open(site.state, clock=fixed_clock(T1)) as store:
+            files = store.get_files("news", "local")
+            records.append(
+                {
+                    rel: dataclass_replace(
+                        record,
+                        entries=tuple(
+                            dataclass_replace(e, origin=e.origin.replace(str(site.root), ""))
+                            for e in record.entries
+                        ),
+                    )
+                    for rel, record in files.items()
+                }
+            )
+            records.append(store.content_rels("news", "local"))
+    assert records[0] == records[2]
+    assert records[1] == records[3]
+    assert serial.files() == parallel.files()
+
+
+def test_many_new_and_changed_files_are_read_on_every_core_as_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass with many files to read (a cron run's first pass) reads them in worker
+    processes; it records, reports and publishes what reading them one by one does, through
+    a second pass that edits published and unpublished files, touches, deletes, adds and
+    breaks some."""
+    serial, parallel = twin_sites(tmp_path)
+    forks: list[int] = []
+    fork = workers._fork_worker
+
+    def counted(*args: Any) -> Any:
+        forks.append(1)
+        return fork(*args)
+
+    monkeypatch.setattr(workers, "_fork_worker", counted)
+    monkeypatch.setattr(reading, "CHUNK", 7)
+    for site in (serial, parallel):
+        keep_newest(site, 5)
+        for day in range(1, 29):
+            site.write(f"{day:02d}/a.md", dated(f"a{day}", day))
+            site.write(f"{day:02d}/b.md", BILINGUAL.format(english=f"Day {day} in English."))
+        site.write("broken.md", "---\ntitle: [x\n---\nbody\n")
+        site.write("undated.md", "---\ntitle: No date\n---\n\nText with no source link.\n")
+
+    def both(at: datetime) -> tuple[FeedRun, FeedRun]:
+        monkeypatch.setattr(reading, "PARALLEL_FROM", 10**9)
+        forks.clear()
+        first = serial.run(at)
+        assert not forks
+        monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
+        second = parallel.run(at)
+        assert forks  # (read in worker processes)
+        return first, second
+
+    same_everywhere(serial, parallel, both(T1))
+
+    for site in (serial, parallel):
+        for day in (28, 27, 3):  # published, published, not
+            site.write(f"{day:02d}/a.md", dated(f"a{day}", day, f"Edited story {day}."))
+        for day in range(4, 16):
+            site.touch(site.articles / f"{day:02d}" / "a.md")  # the same bytes
+        (site.articles / "02" / "b.md").unlink()
+        site.write("01/a.md", "---\ntitle: [broken\n---\n")
+        for day in range(1, 12):
+            site.write(f"new/{day:02d}.md", dated(f"new{day}", day))
+    same_everywhere(serial, parallel, both(T2))
