@@ -9,6 +9,7 @@ translations (DEFAULT_LANG zh: the zh file is the original, the en file its tran
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -105,17 +106,22 @@ def version(pelican: list[str]) -> str:
 
 def check_feeds(output: Path, articles: int, *, paired: bool = True) -> str:
     """Parse the three feeds; raise SystemExit unless each is well-formed, holds the expected
-    number of entries, and each language feed only that language (by the titles' script).
+    number of entries, and each language feed only that language.
     `paired`: every article has a zh and an en file (the generated corpus), so the counts are
-    known and each en entry is a translation; a folder of your own (external.py) is only
-    checked for well-formed feeds that hold entries, each language feed in its language.
-    Returns a one-line summary."""
+    known, each en entry is a translation, and a title's script tells its language; a folder of
+    your own (external.py) is only checked for well-formed feeds that hold entries, each
+    language feed only titles of its language's files (a Chinese title may head an English
+    section there).  Returns a one-line summary."""
+    own = None if paired else titles(output.parent)
     counts = {}
     for name, rel in FEEDS.items():
         parsed = feedparser.parse(str(output / rel))
         if parsed.bozo:
             raise SystemExit(f"pelican: {rel} is not a well-formed feed: {parsed.bozo_exception}")
-        langs = ["zh" if HAN.search(e.title) else "en" for e in parsed.entries]
+        if own is None:
+            langs = ["zh" if HAN.search(e.title) else "en" for e in parsed.entries]
+        else:
+            langs = [_lang_of(_fold(e.title), name, own) for e in parsed.entries]
         expected = min(FEED_ENTRIES, articles * (len(LANGS) if name == "all" else 1))
         count_wrong = len(langs) != expected if paired else not 0 < len(langs) <= FEED_ENTRIES
         if count_wrong or (name != "all" and set(langs) != {name}):
@@ -130,3 +136,27 @@ def check_feeds(output: Path, articles: int, *, paired: bool = True) -> str:
             f" ({langs.count('zh')} zh, {langs.count('en')} en)" if name == "all" else ""
         )
     return ", ".join(counts.values())
+
+
+def titles(site: Path) -> dict[str, set[str]]:
+    """The titles of each language's articles, as `build` wrote them (their first line)."""
+    return {
+        lang: {
+            _fold(path.read_text(encoding="utf-8").split("\n", 1)[0].removeprefix("Title: "))
+            for path in (site / "content" / lang).glob("*.md")
+        }
+        for lang in LANGS
+    }
+
+
+def _lang_of(title: str, feed: str, own: dict[str, set[str]]) -> str:
+    """A language whose files hold `title`: the feed's own first, "?" for none."""
+    for lang in (feed, *LANGS):
+        if title in own.get(lang, ()):
+            return lang
+    return "?"
+
+
+def _fold(text: str) -> str:
+    """A title as a feed reader shows it: entities decoded, white space folded."""
+    return " ".join(html.unescape(text).split())
