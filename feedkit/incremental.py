@@ -47,7 +47,7 @@ from feedkit.discover import FoundFile, list_articles
 from feedkit.errors import ArticleError
 from feedkit.ids import content_hash
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
-from feedkit.reading import spread
+from feedkit.reading import pays_to_spread, spread
 from feedkit.store import FileContent, FileRecord, Store
 from feedkit.store_schema import scanned
 from feedkit.urls import UrlRules
@@ -381,8 +381,11 @@ class _Loader:
 
     def load_all(self, items: Sequence[FoundFile]) -> list[_Loaded]:
         """`load` of each of `items`, in order; on every core when there are many and no other
-        thread runs here (`reading.spread`: the daemon's passes run in scheduler threads)."""
-        return [loaded for part in spread(self._rows, items) for loaded in map(_unrow, part)]
+        thread runs here (`reading.spread`: the daemon's passes run in scheduler threads).  A
+        few are loaded here with their bytes, which an edit of a published file reads in full."""
+        if not pays_to_spread(len(items)):
+            return [self.load(item) for item in items]
+        return [got for part in spread(self._rows, items) for got in map(_unrow, part)]
 
     def _rows(self, items: Sequence[FoundFile]) -> list[_Row]:
         """`load` of each item as plain values: a worker pickles them faster, and the bytes

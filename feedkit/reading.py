@@ -104,10 +104,15 @@ def spread(
 ) -> list[U]:
     """`work` over chunks of `items` (`workers.map_chunks`), on every core when there are
     enough items to pay for starting workers, else in this process."""
-    workers = min(_cores(), MAX_WORKERS) if len(items) >= PARALLEL_FROM else 1
+    workers = min(_cores(), MAX_WORKERS) if pays_to_spread(len(items)) else 1
     return map_chunks(
         work, items, chunk=CHUNK, workers=workers, meanwhile=meanwhile, progress=progress
     )
+
+
+def pays_to_spread(count: int) -> bool:
+    """Whether `count` items are enough to pay for starting worker processes."""
+    return count >= PARALLEL_FROM
 
 
 def _cores() -> int:
