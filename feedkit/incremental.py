@@ -379,12 +379,13 @@ class _Loader:
             return _Loaded(problem=_problem(exc))
         return _Loaded(digest, parsed.scanned, parsed.warnings, article=article)
 
-    def load_all(self, items: Sequence[FoundFile]) -> list[_Loaded]:
+    def load_all(self, items: Sequence[FoundFile]) -> Iterable[_Loaded]:
         """`load` of each of `items`, in order; on every core when there are many and no other
         thread runs here (`reading.spread`: the daemon's passes run in scheduler threads).  A
-        few are loaded here with their bytes, which an edit of a published file reads in full."""
+        few are loaded here one at a time as they are asked for, each with its bytes, which an
+        edit of a published file reads in full (so at most one file's bytes are held)."""
         if not pays_to_spread(len(items)):
-            return [self.load(item) for item in items]
+            return map(self.load, items)
         return [got for part in spread(self._rows, items) for got in map(_unrow, part)]
 
     def _rows(self, items: Sequence[FoundFile]) -> list[_Row]:

@@ -22,7 +22,7 @@ import feedparser
 import pytest
 from conformance import assert_valid_atom
 
-from feedkit import reading, workers
+from feedkit import incremental, reading, workers
 from feedkit.clock import fixed_clock
 from feedkit.config import load_config_dir
 from feedkit.dates import format_rfc3339
@@ -684,3 +684,27 @@ def test_many_new_and_changed_files_are_read_on_every_core_as_one_by_one(
         for day in range(1, 12):
             site.write(f"new/{day:02d}.md", dated(f"new{day}", day))
     same_everywhere(serial, parallel, both(T2))
+
+
+def test_a_few_changed_files_are_read_one_at_a_time(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the worker threshold each file is loaded (with its bytes, up to the size limit)
+    only when it is recorded: a pass holds one file's bytes at a time."""
+    for day in range(1, 5):
+        site.write(f"{day}.md", dated(f"s{day}", day))
+    events: list[str] = []
+    load, record = incremental._Loader.load, ArticleIndex._read
+
+    def loading(self: Any, item: Any) -> Any:
+        events.append(f"load {item.rel}")
+        return load(self, item)
+
+    def recording(self: Any, item: Any, *args: Any) -> Any:
+        events.append(f"record {item.rel}")
+        return record(self, item, *args)
+
+    monkeypatch.setattr(incremental._Loader, "load", loading)
+    monkeypatch.setattr(ArticleIndex, "_read", recording)
+    site.run(T1)
+    assert events == [f"{step} {day}.md" for day in range(1, 5) for step in ("load", "record")]
