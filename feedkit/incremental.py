@@ -48,8 +48,8 @@ from feedkit.errors import ArticleError
 from feedkit.ids import content_hash
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.reading import pays_to_spread, spread
-from feedkit.store import FileContent, FileRecord, Store
-from feedkit.store_schema import scanned
+from feedkit.store import FileContent, FileRecord, PlanCache, Store
+from feedkit.store_schema import entry_mark, scanned
 from feedkit.urls import UrlRules
 
 
@@ -62,6 +62,14 @@ class IndexPass:
     removed: int = 0  # files gone since the last pass
     new: int = 0  # entries not seen before
     changed: int = 0  # entries whose content changed
+    # What a run can plan from without reading every record back (`pipeline`), when the
+    # records were not loaded: the files recorded for the first time, how many recorded ones
+    # were recorded again, and, as they were before this pass wrote, the marks of every
+    # recorded entry and the feed's plan cache (None: not known).
+    added: list[FileRecord] = field(default_factory=list)
+    replaced: int = 0
+    marks: set[int] | None = None
+    cache: PlanCache | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +112,7 @@ class ArticleIndex:
     _stored: set[str] | None = None  # rels with contents in the store
     _used: set[str] = field(default_factory=set)  # rels completed since the last release
     _unsaved: set[str] = field(default_factory=set)  # rels whose contents or hashes are new
+    _partial: dict[str, FileRecord] | None = None  # records read for a partial plan
 
     def undated_ids(self, store: Store) -> set[str]:
         """Ids of entries dated by their file's modification time (the file has no date)."""
@@ -151,7 +160,9 @@ class ArticleIndex:
         reading = Reading(options=options, rules=rules, tz=tz)
         changed: list[FileRecord] = []
         # every entry as last read, by id (renames keep their dates), made when first needed
-        previous = _Previous(lambda: self._records(store))
+        previous = _Previous(
+            lambda: self._records(store), lambda: store.get_marks(self.feed, self.source)
+        )
         items = [item for item in found if not isinstance(item, str)]  # new or changed
         # when every recorded file was found, none is gone
         recorded = len(stats)
@@ -161,12 +172,20 @@ class ArticleIndex:
             fresh = self._read(item, loaded, previous, result, now, loader)
             if fresh is not None:
                 changed.append(fresh)
+                if item.rel in stats:
+                    result.replaced += 1
+                else:
+                    result.added.append(fresh)
         gone = [] if known == recorded else _gone(root, stats, found, unlisted)
         if changed or gone:
-            records = self._records(store)
-            records.update((record.rel, record) for record in changed)
+            if self.records is None:  # (the store has them all: `_records` reads them there)
+                result.marks = previous.marks()
+                result.cache = store.get_plan_cache(self.feed)  # put_files forgets it
+            else:
+                self.records.update((record.rel, record) for record in changed)
             for rel in gone:
-                del records[rel]
+                if self.records is not None:
+                    del self.records[rel]
                 del stats[rel]
                 self.contents.pop(rel, None)
                 self._unsaved.discard(rel)
@@ -249,10 +268,16 @@ class ArticleIndex:
         """The complete version of each of `wanted` (scanned entries of this index), or None
         where its file cannot give it; each file is read at most once, and kept until
         `release` finds it no longer used."""
-        records = self._records(store)
-        if self._origins is None:
-            self._origins = {e.origin: rel for rel, r in records.items() for e in r.entries}
-        rels = [self._origins.get(entry.origin) for entry in wanted]
+        if self.records is None and self._partial is not None:  # planned without them all
+            records = self._partial
+            rels = [self._origins_of(store).get(entry.origin) for entry in wanted]
+            records.update(
+                store.get_files(self.feed, self.source, {r for r in rels if r is not None})
+            )
+            rels = [rel if rel in records else None for rel in rels]
+        else:
+            records = self._records(store)
+            rels = [self._origins_of(store).get(entry.origin) for entry in wanted]
         needed = {rel for rel in rels if rel is not None}
         self._used |= needed
         missing = {rel for rel in needed if not self._has_contents(rel, records[rel])}
@@ -276,6 +301,23 @@ class ArticleIndex:
             full = _by_id(held, entry.id) if held is not None else None
             out.append(None if full is None else replace(full, priority=entry.priority))
         return out, problems
+
+    def plan_partially(self, origins: dict[str, str]) -> None:
+        """This pass plans from some entries only, the files they come from by origin: the
+        entries completed are read with those files' records alone (until `release`)."""
+        self._partial = {}
+        self._origins = dict(origins)
+
+    def _origins_of(self, store: Store) -> dict[str, str]:
+        """Each entry's file, by the entry's origin (its path)."""
+        if self._origins is None:
+            records = self._records(store)
+            self._origins = {e.origin: rel for rel, r in records.items() for e in r.entries}
+        return self._origins
+
+    def origin_rels(self, store: Store) -> dict[str, str]:
+        """Each entry's file (rel), by the entry's origin (its path), as this pass knows them."""
+        return self._origins_of(store)
 
     def _has_contents(self, rel: str, record: FileRecord) -> bool:
         content = self.contents.get(rel)
@@ -307,15 +349,18 @@ class ArticleIndex:
         self.contents[record.rel] = FileContent(
             rel=record.rel, digest=record.digest, entries=tuple(entries)
         )
-        assert self.records is not None
-        self.records[record.rel] = replace(record, hashes=hashes)
+        records = self.records if self.records is not None else self._partial
+        assert records is not None
+        records[record.rel] = replace(record, hashes=hashes)
         self._unsaved.add(record.rel)
         return None
 
     def release(self, store: Store) -> None:
         """After a pass has published: store the contents read, forget those of files no
         `complete` asked for since the last release (memory follows what is published)."""
-        records = self.records or {}
+        records = self.records if self.records is not None else self._partial or {}
+        if self._partial is not None:  # (planned partially: this pass is done with them)
+            self._partial = self._origins = None
         used, self._used = self._used, set()
         for rel in [rel for rel in self.contents if rel not in used]:
             del self.contents[rel]
@@ -422,14 +467,28 @@ def _by_id(content: FileContent, entry_id: str) -> Entry | None:
 
 class _Previous:
     """Every entry as the pass found the records, by id (renames keep their dates); the
-    records are loaded when first asked for (the pass changes them only once it is done)."""
+    records are loaded when first asked for (the pass changes them only once it is done), and
+    not at all for an id the recorded entries' marks do not hold (a new file's)."""
 
-    __slots__ = ("_load", "_records", "_where")
+    __slots__ = ("_load", "_load_marks", "_marks", "_records", "_where")
 
-    def __init__(self, load: Callable[[], dict[str, FileRecord]]) -> None:
+    def __init__(
+        self,
+        load: Callable[[], dict[str, FileRecord]],
+        load_marks: Callable[[], set[int] | None],
+    ) -> None:
         self._load = load
+        self._load_marks = load_marks
+        self._marks: set[int] | bool | None = False  # False: not loaded yet
         self._records: dict[str, FileRecord] | None = None
         self._where: dict[str, tuple[str, int]] = {}
+
+    def marks(self) -> set[int] | None:
+        """The marks of every entry recorded before this pass (`Store.get_marks`)."""
+        if self._marks is False:
+            self._marks = self._load_marks()
+        assert self._marks is not True
+        return self._marks
 
     def records(self) -> dict[str, FileRecord]:
         if self._records is None:
@@ -442,6 +501,10 @@ class _Previous:
         return self._records
 
     def get(self, entry_id: str) -> _Seen | None:
+        if self._records is None:
+            marks = self.marks()
+            if marks is not None and entry_mark(entry_id) not in marks:
+                return None  # never recorded
         records = self.records()
         where = self._where.get(entry_id)
         if where is None:

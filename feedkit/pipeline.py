@@ -25,14 +25,15 @@ from feedkit.clock import Clock, utc_now
 from feedkit.config import FeedConfig, SourceConfig
 from feedkit.convert import convert
 from feedkit.dates import load_tz
-from feedkit.incremental import Reading
+from feedkit.incremental import IndexPass, Reading
 from feedkit.lock import LockBusy, feed_lock
 from feedkit.model import Entry, PlannedFeed, Problem, RunReport
 from feedkit.plan import preselect
 from feedkit.publish import publish_documents
 from feedkit.reading import Collected, Finisher, Progress, collect_articles
 from feedkit.sources import RefreshContext, SourceOutcome, refresh_remotes, stored_entries
-from feedkit.store import Published, Store
+from feedkit.store import PlanCache, Published, Store
+from feedkit.store_schema import entry_mark
 from feedkit.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -80,11 +81,12 @@ def run_feed(
     outcomes: list[SourceOutcome] = []
     enabled = [source for source in feed.sources if source.enabled]
     remote = refresh_remotes(feed, [s for s in enabled if s.kind != "articles"], ctx)
+    passes: dict[str, IndexPass] = {}
     for source in enabled:
         if source.kind == "articles":
             assert source.path is not None
             options = feed.article_options(source)
-            found_pass = ctx.index(feed.name, source.name).refresh(
+            found_pass = passes[source.name] = ctx.index(feed.name, source.name).refresh(
                 source.path,
                 ctx.store,
                 now=ctx.now,
@@ -125,12 +127,15 @@ def run_feed(
         # Until this build has written every file, nothing says the folder is up to date.
         ctx.published.pop(feed.name, None)
         ctx.store.forget_published(feed.name)
-        article_entries = {
-            source.name: ctx.index(feed.name, source.name).entries(ctx.store, source.priority)
-            for source in enabled
-            if source.kind == "articles"
-        }
+        article_entries = _from_last_plan(feed, enabled, passes, config, ctx)
+        if article_entries is None:
+            article_entries = {
+                source.name: ctx.index(feed.name, source.name).entries(ctx.store, source.priority)
+                for source in enabled
+                if source.kind == "articles"
+            }
         entries, finish = _plan_inputs(feed, enabled, article_entries, ctx, problems)
+        cache = _plan_cache(feed, enabled, entries, config, ctx)
         planned, docs, warnings = documents.build_feeds(entries, feed.settings(), finish=finish)
         for source in enabled:
             if source.kind == "articles":  # forget the contents of files no longer published
@@ -155,6 +160,7 @@ def run_feed(
             )
             ctx.published[feed.name] = state
             ctx.store.put_published(feed.name, state)
+            ctx.store.put_plan_cache(feed.name, cache)
         report = RunReport(
             written=tuple(written),
             unchanged=tuple(unchanged),
@@ -173,6 +179,83 @@ def run_feed(
 
 
 LINK_CHECKS_PER_PASS = 10  # source-link fetches per feed run, at most one per host
+
+
+def _plans_from_cache(feed: FeedConfig, enabled: Sequence[SourceConfig]) -> bool:
+    """Whether the feed can be planned from its last plan and new files (`_from_last_plan`):
+    one article folder, no filters or link checks, and only the newest `max_entries` published
+    (archives, tag and author feeds publish any entry)."""
+    settings = feed.settings()
+    return (
+        len(enabled) == 1
+        and enabled[0].kind == "articles"
+        and not (enabled[0].filters.include or enabled[0].filters.exclude)
+        and not feed.check_source_links
+        and not (settings.archive or settings.tag_feeds or settings.author_feeds)
+        and settings.max_entries >= 1
+    )
+
+
+def _from_last_plan(
+    feed: FeedConfig,
+    enabled: Sequence[SourceConfig],
+    passes: Mapping[str, IndexPass],
+    config: str,
+    ctx: RefreshContext,
+) -> dict[str, list[Entry]] | None:
+    """What to plan from when this pass only added files: the last build's candidates and the
+    new files' entries, without reading every record back (a cron run beside a pipeline that
+    drops new articles into the folder); None when that is not known to plan the same feeds,
+    which are then planned from every record.
+
+    `plan.preselect` keeps every version of each article at least as new as the cut of a
+    language feed or of the combined feed.  Adding entries only raises those cuts, and the
+    entries at or above them were among the last candidates, with every version of their
+    articles; so preselect over the candidates and the new entries gives what it gives over
+    every entry, as long as no new entry shares a key, an id or a group id with a recorded one
+    (a duplicate could win a slot a candidate held, or bring back one that lost it): the
+    recorded entries' marks (`Store.get_marks`) rule that out, a false alarm costing only the
+    long way.  Anything else (a file edited, touched or removed; records already in memory, as
+    in a daemon that loaded them; another configuration; `--force`) goes the long way."""
+    if ctx.force or not _plans_from_cache(feed, enabled):
+        return None
+    source = enabled[0]
+    index, found = ctx.index(feed.name, source.name), passes.get(source.name)
+    if found is None or index.records is not None or found.removed or found.replaced:
+        return None
+    cache, marks = found.cache, found.marks
+    if cache is None or marks is None or cache.config != config or not found.added:
+        return None
+    if any(name != source.name for name, _, _ in cache.candidates):
+        return None
+    new = [entry for record in found.added for entry in record.entries]
+    if any(entry_mark(t) in marks for e in new for t in (e.key, e.id, e.group_id)):
+        return None
+    origins = {entry.origin: rel for _, rel, entry in cache.candidates}
+    origins.update((entry.origin, record.rel) for record in found.added for entry in record.entries)
+    index.plan_partially(origins)
+    return {source.name: [entry for _, _, entry in cache.candidates] + new}
+
+
+def _plan_cache(
+    feed: FeedConfig,
+    enabled: Sequence[SourceConfig],
+    candidates: Sequence[Entry],
+    config: str,
+    ctx: RefreshContext,
+) -> PlanCache | None:
+    """What `_from_last_plan` reads after this build: its candidates, each with its file."""
+    if not _plans_from_cache(feed, enabled):
+        return None
+    source = enabled[0]
+    rels = ctx.index(feed.name, source.name).origin_rels(ctx.store)
+    items = []
+    for entry in candidates:
+        rel = rels.get(entry.origin)
+        if rel is None or entry.source != source.name:
+            return None
+        items.append((source.name, rel, entry))
+    return PlanCache(config=config, candidates=tuple(items))
 
 
 def config_fingerprint(feed: FeedConfig) -> str:

@@ -36,9 +36,12 @@ from feedkit.store_schema import (
     entries_from_json,
     entries_to_json,
     entry_from_dict,
+    entry_marks,
     entry_to_dict,
     iso,
     iso_or_none,
+    marks_from_blob,
+    marks_to_blob,
     migrate,
     parse_iso,
     parse_iso_or_none,
@@ -131,6 +134,16 @@ class Published:
     files: tuple[tuple[str, int, int], ...]  # (name, size, mtime_ns) of each, as written
     counts: Mapping[str, int]  # published entries per source
     entries: int  # of the combined feed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanCache:
+    """The entries a feed's last build planned from (`plan.preselect`'s choice), each with its
+    source and file, under the configuration `config` (a fingerprint).  Any record written
+    since forgets it."""
+
+    config: str
+    candidates: tuple[tuple[str, str, Entry], ...]  # (source, rel, entry as scanned)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -393,13 +406,23 @@ class Store:
 
     # --- local files ---
 
-    def get_files(self, feed: str, source: str) -> dict[str, FileRecord]:
-        """Every file recorded for the source, by `rel`."""
-        rows = self._rows(
+    def get_files(
+        self, feed: str, source: str, rels: Iterable[str] | None = None
+    ) -> dict[str, FileRecord]:
+        """Every file recorded for the source, by `rel`; with `rels`, those of them recorded."""
+        sql = (
             "SELECT rel, size, mtime_ns, digest, entries, warnings, hashes FROM files"
-            " WHERE feed = ? AND source = ?",
-            *(feed, source),
+            " WHERE feed = ? AND source = ?"
         )
+        if rels is None:
+            rows = self._rows(sql, *(feed, source))
+        else:
+            with self._guard() as conn:
+                rows = [
+                    row
+                    for rel in sorted(set(rels))
+                    for row in conn.execute(sql + " AND rel = ?", (feed, source, rel))
+                ]
         out = {}
         shared = Shared()  # equal values as one object: a third less memory
         for rel, size, mtime_ns, digest, entries, warnings, hashes in rows:
@@ -442,6 +465,7 @@ class Store:
             for r in records
         ]
         gone = [(feed, source, rel) for rel in removed]
+        added = entry_marks(e for r in records for e in r.entries)
         with self._tx() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO files"
@@ -453,6 +477,51 @@ class Store:
             conn.executemany(
                 "DELETE FROM file_contents WHERE feed = ? AND source = ? AND rel = ?", gone
             )
+            # The marks only grow (a file gone leaves its own: a false alarm costs a long way).
+            # A source without them gets them once these records are all it has; until then a
+            # run plans it the long way.
+            row = conn.execute(
+                "SELECT marks FROM entry_marks WHERE feed = ? AND source = ?", (feed, source)
+            ).fetchone()
+            marks = None if row is None else self._marks(feed, source, row[0])
+            if marks is not None:
+                if not added <= marks:
+                    conn.execute(
+                        "UPDATE entry_marks SET marks = ? WHERE feed = ? AND source = ?",
+                        (marks_to_blob(marks | added), feed, source),
+                    )
+            elif row is not None:  # unreadable: not known from now on
+                conn.execute(
+                    "DELETE FROM entry_marks WHERE feed = ? AND source = ?", (feed, source)
+                )
+            else:
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM files WHERE feed = ? AND source = ?", (feed, source)
+                ).fetchone()
+                if count == len({r.rel for r in records}):
+                    conn.execute(
+                        "INSERT INTO entry_marks (feed, source, marks) VALUES (?, ?, ?)",
+                        (feed, source, marks_to_blob(added)),
+                    )
+            conn.execute("DELETE FROM plan_cache WHERE feed = ?", (feed,))
+
+    def get_marks(self, feed: str, source: str) -> set[int] | None:
+        """Hashes of every recorded entry's key, id and group id (`store_schema.entry_marks`),
+        and perhaps of some no longer recorded; None when not known."""
+        rows = self._rows(
+            "SELECT marks FROM entry_marks WHERE feed = ? AND source = ?", *(feed, source)
+        )
+        return self._marks(feed, source, rows[0][0]) if rows else None
+
+    def _marks(self, feed: str, source: str, blob: object) -> set[int] | None:
+        """Stored marks; None when unreadable (they only save reading every record)."""
+        try:
+            if not isinstance(blob, bytes):
+                raise ValueError(f"expected bytes, got {type(blob).__name__}")
+            return marks_from_blob(blob)
+        except ValueError:
+            log.warning("%s: marks of %s/%s unreadable: reading records", self.path, feed, source)
+            return None
 
     def get_contents(self, feed: str, source: str, rels: Iterable[str]) -> dict[str, FileContent]:
         """The stored contents of those of `rels` that have some, by `rel`."""
@@ -527,6 +596,34 @@ class Store:
                 dumps(dict(published.counts)),
                 published.entries,
             ),
+        )
+
+    def get_plan_cache(self, feed: str) -> PlanCache | None:
+        """The entries the feed's last build planned from, if no record changed since; None
+        otherwise, or when the row cannot be read (it only saves reading every record)."""
+        rows = self._rows("SELECT config, candidates FROM plan_cache WHERE feed = ?", feed)
+        if not rows:
+            return None
+        config, candidates = rows[0]
+        try:
+            items = json.loads(candidates)
+            planned = tuple(
+                (str(source), str(rel), entry_from_dict(entry)) for source, rel, entry in items
+            )
+        except (ValueError, TypeError, AttributeError):
+            log.warning("%s: stored plan of %s unreadable: planning it again", self.path, feed)
+            return None
+        return PlanCache(config=config, candidates=planned)
+
+    def put_plan_cache(self, feed: str, cache: PlanCache | None) -> None:
+        """Record what a build planned from (None: forget it)."""
+        if cache is None:
+            with self._tx() as conn:
+                conn.execute("DELETE FROM plan_cache WHERE feed = ?", (feed,))
+            return
+        items = [[src, rel, entry_to_dict(e, compact=True)] for src, rel, e in cache.candidates]
+        self._replace_row(
+            "plan_cache (feed, config, candidates)", (feed, cache.config, dumps(items))
         )
 
     def forget_published(self, feed: str) -> None:

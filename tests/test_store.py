@@ -27,6 +27,7 @@ from feedkit.store import (
     FAILURE_LOG_SIZE,
     FileContent,
     FileRecord,
+    PlanCache,
     SourceState,
     Store,
     entry_from_dict,
@@ -459,6 +460,70 @@ def test_a_version_3_store_migrates_its_files_to_scanned_entries_and_contents(
                 hashes=tuple(content_hash(e) for e in complete),
             )
         }
+
+
+def marks_of(*entries: Entry) -> set[int]:
+    return {store_schema.entry_mark(t) for e in entries for t in (e.key, e.id, e.group_id)}
+
+
+def test_marks_cover_every_recorded_entry_and_any_record_written_forgets_the_plan(
+    store: Store,
+) -> None:
+    """The marks of a source (`get_marks`) hold every recorded entry's key, id and group id,
+    and those of files removed since (they only grow); the plan cache round-trips, and any
+    record written forgets it."""
+    one = FileRecord(rel="a.md", size=1, mtime_ns=1, digest="d1", entries=(entry(1),))
+    two = FileRecord(rel="b.md", size=1, mtime_ns=1, digest="d2", entries=(entry(2, group_id="g"),))
+    assert store.get_marks("f", "local") is None
+    store.put_files("f", "local", [one, two], [])
+    assert store.get_marks("f", "local") == marks_of(entry(1), entry(2, group_id="g"))
+    store.put_files("f", "local", [], removed=["b.md"])
+    assert store.get_marks("f", "local") == marks_of(entry(1), entry(2, group_id="g"))
+    cache = PlanCache(config="c1", candidates=(("local", "a.md", entry(1, title="", body="")),))
+    store.put_plan_cache("f", cache)
+    assert store.get_plan_cache("f") == cache
+    three = FileRecord(rel="c.md", size=1, mtime_ns=1, digest="d3", entries=(entry(3),))
+    store.put_files("f", "local", [three], [])
+    assert store.get_plan_cache("f") is None
+    assert marks_of(entry(3)) <= (store.get_marks("f", "local") or set())
+    store.put_plan_cache("f", cache)
+    store.put_plan_cache("f", None)
+    assert store.get_plan_cache("f") is None
+
+
+def test_marks_begin_only_with_every_record_of_a_source(store: Store) -> None:
+    """A source whose marks are not known (unreadable, or lost) stays without them until a
+    write holds all its records: until then every run plans it the long way."""
+    one = FileRecord(rel="a.md", size=1, mtime_ns=1, digest="d1", entries=(entry(1),))
+    two = FileRecord(rel="b.md", size=1, mtime_ns=1, digest="d2", entries=(entry(2),))
+    store.put_files("f", "local", [one, two], [])
+    with closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("UPDATE entry_marks SET marks = x'0102'")  # not a multiple of 8 bytes
+    assert store.get_marks("f", "local") is None
+    store.put_files("f", "local", [two], [])
+    assert store.get_marks("f", "local") is None  # (a.md's are not in this write)
+    store.put_files("f", "local", [one, two], [])
+    assert store.get_marks("f", "local") == marks_of(entry(1), entry(2))
+
+
+def test_a_version_5_store_gets_the_marks_of_its_files(db: Path, clock: Clock) -> None:
+    db.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        for statements in store_schema.MIGRATIONS[:5]:
+            for statement in statements:
+                conn.execute(statement) if isinstance(statement, str) else statement(conn)
+        conn.execute("PRAGMA user_version = 5")
+        rows = [
+            ("local", "a.md", store_schema.entries_to_json([entry(1), entry(2)])),
+            ("local", "b.md", store_schema.entries_to_json([entry(3)])),
+            ("broken", "c.md", store_schema.entries_to_json([entry(4)])),
+            ("broken", "d.md", "not json"),
+        ]
+        conn.executemany("INSERT INTO files VALUES ('news', ?, ?, 1, 1, 'd', ?, '[]', '[]')", rows)
+    with Store.open(db, clock=clock) as store:
+        assert query(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+        assert store.get_marks("news", "local") == marks_of(entry(1), entry(2), entry(3))
+        assert store.get_marks("news", "broken") is None  # one file unreadable: not known
 
 
 # --- status ----------------------------------------------------------------------------------
