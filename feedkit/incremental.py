@@ -167,7 +167,8 @@ class ArticleIndex:
         # when every recorded file was found, none is gone
         recorded = len(stats)
         known = len(found) - len(items) + sum(item.rel in stats for item in items)
-        loader = _Loader(self.source, priority, reading, {rel: s[2] for rel, s in stats.items()})
+        digests = {item.rel: stats[item.rel][2] for item in items if item.rel in stats}
+        loader = _Loader(self.source, priority, reading, digests)
         for item, loaded in zip(items, loader.load_all(items), strict=True):
             fresh = self._read(item, loaded, previous, result, now, loader)
             if fresh is not None:
@@ -405,7 +406,7 @@ class _Loader:
     source: str
     priority: int
     reading: Reading
-    digests: dict[str, str]  # the recorded digest of each file, by rel
+    digests: dict[str, str]  # the recorded digest of each file to read, by rel
 
     def load(self, item: FoundFile) -> _Loaded:
         reading = self.reading
