@@ -49,7 +49,7 @@ from feedkit.ids import content_hash
 from feedkit.model import ArticleOptions, Entry, Problem, Scanned
 from feedkit.reading import pays_to_spread, spread
 from feedkit.store import FileContent, FileRecord, PlanCache, Store
-from feedkit.store_schema import entry_mark, scanned
+from feedkit.store_schema import Marks, entry_mark, scanned
 from feedkit.urls import UrlRules
 
 
@@ -68,7 +68,7 @@ class IndexPass:
     # recorded entry and the feed's plan cache (None: not known).
     added: list[FileRecord] = field(default_factory=list)
     replaced: int = 0
-    marks: set[int] | None = None
+    marks: Marks | None = None
     cache: PlanCache | None = None
 
 
@@ -476,15 +476,15 @@ class _Previous:
     def __init__(
         self,
         load: Callable[[], dict[str, FileRecord]],
-        load_marks: Callable[[], set[int] | None],
+        load_marks: Callable[[], Marks | None],
     ) -> None:
         self._load = load
         self._load_marks = load_marks
-        self._marks: set[int] | bool | None = False  # False: not loaded yet
+        self._marks: Marks | bool | None = False  # False: not loaded yet
         self._records: dict[str, FileRecord] | None = None
         self._where: dict[str, tuple[str, int]] = {}
 
-    def marks(self) -> set[int] | None:
+    def marks(self) -> Marks | None:
         """The marks of every entry recorded before this pass (`Store.get_marks`)."""
         if self._marks is False:
             self._marks = self._load_marks()

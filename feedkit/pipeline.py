@@ -160,7 +160,8 @@ def run_feed(
             )
             ctx.published[feed.name] = state
             ctx.store.put_published(feed.name, state)
-            ctx.store.put_plan_cache(feed.name, cache)
+            if cache is not None:  # (one written before stays right: no record changed since)
+                ctx.store.put_plan_cache(feed.name, cache)
         report = RunReport(
             written=tuple(written),
             unchanged=tuple(unchanged),
@@ -225,8 +226,6 @@ def _from_last_plan(
         return None
     cache, marks = found.cache, found.marks
     if cache is None or marks is None or cache.config != config or not found.added:
-        return None
-    if any(name != source.name for name, _, _ in cache.candidates):
         return None
     new = [entry for record in found.added for entry in record.entries]
     if any(entry_mark(t) in marks for e in new for t in (e.key, e.id, e.group_id)):

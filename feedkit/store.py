@@ -31,6 +31,7 @@ from feedkit.errors import StoreError
 from feedkit.ids import content_hash
 from feedkit.model import Entry
 from feedkit.store_schema import (
+    Marks,
     Shared,
     dumps,
     entries_from_json,
@@ -40,7 +41,6 @@ from feedkit.store_schema import (
     entry_to_dict,
     iso,
     iso_or_none,
-    marks_from_blob,
     marks_to_blob,
     migrate,
     parse_iso,
@@ -485,10 +485,11 @@ class Store:
             ).fetchone()
             marks = None if row is None else self._marks(feed, source, row[0])
             if marks is not None:
-                if not added <= marks:
+                missing = marks.missing(added)  # (mostly none: records written again)
+                if missing:
                     conn.execute(
                         "UPDATE entry_marks SET marks = ? WHERE feed = ? AND source = ?",
-                        (marks_to_blob(marks | added), feed, source),
+                        (marks_to_blob([*marks, *missing]), feed, source),
                     )
             elif row is not None:  # unreadable: not known from now on
                 conn.execute(
@@ -505,7 +506,7 @@ class Store:
                     )
             conn.execute("DELETE FROM plan_cache WHERE feed = ?", (feed,))
 
-    def get_marks(self, feed: str, source: str) -> set[int] | None:
+    def get_marks(self, feed: str, source: str) -> Marks | None:
         """Hashes of every recorded entry's key, id and group id (`store_schema.entry_marks`),
         and perhaps of some no longer recorded; None when not known."""
         rows = self._rows(
@@ -513,12 +514,12 @@ class Store:
         )
         return self._marks(feed, source, rows[0][0]) if rows else None
 
-    def _marks(self, feed: str, source: str, blob: object) -> set[int] | None:
+    def _marks(self, feed: str, source: str, blob: object) -> Marks | None:
         """Stored marks; None when unreadable (they only save reading every record)."""
         try:
             if not isinstance(blob, bytes):
                 raise ValueError(f"expected bytes, got {type(blob).__name__}")
-            return marks_from_blob(blob)
+            return Marks.from_blob(blob)
         except ValueError:
             log.warning("%s: marks of %s/%s unreadable: reading records", self.path, feed, source)
             return None
@@ -615,12 +616,8 @@ class Store:
             return None
         return PlanCache(config=config, candidates=planned)
 
-    def put_plan_cache(self, feed: str, cache: PlanCache | None) -> None:
-        """Record what a build planned from (None: forget it)."""
-        if cache is None:
-            with self._tx() as conn:
-                conn.execute("DELETE FROM plan_cache WHERE feed = ?", (feed,))
-            return
+    def put_plan_cache(self, feed: str, cache: PlanCache) -> None:
+        """Record what a build planned from (any write of file records forgets it)."""
         items = [[src, rel, entry_to_dict(e, compact=True)] for src, rel, e in cache.candidates]
         self._replace_row(
             "plan_cache (feed, config, candidates)", (feed, cache.config, dumps(items))
