@@ -271,14 +271,14 @@ class ArticleIndex:
         `release` finds it no longer used."""
         if self.records is None and self._partial is not None:  # planned without them all
             records = self._partial
-            rels = [self._origins_of(store).get(entry.origin) for entry in wanted]
+            rels = [self.origin_rels(store).get(entry.origin) for entry in wanted]
             records.update(
                 store.get_files(self.feed, self.source, {r for r in rels if r is not None})
             )
             rels = [rel if rel in records else None for rel in rels]
         else:
             records = self._records(store)
-            rels = [self._origins_of(store).get(entry.origin) for entry in wanted]
+            rels = [self.origin_rels(store).get(entry.origin) for entry in wanted]
         needed = {rel for rel in rels if rel is not None}
         self._used |= needed
         missing = {rel for rel in needed if not self._has_contents(rel, records[rel])}
@@ -309,16 +309,13 @@ class ArticleIndex:
         self._partial = {}
         self._origins = dict(origins)
 
-    def _origins_of(self, store: Store) -> dict[str, str]:
-        """Each entry's file, by the entry's origin (its path)."""
+    def origin_rels(self, store: Store) -> dict[str, str]:
+        """Each entry's file (rel), by the entry's origin (its path), as this pass knows them:
+        from every record, or those `plan_partially` named."""
         if self._origins is None:
             records = self._records(store)
             self._origins = {e.origin: rel for rel, r in records.items() for e in r.entries}
         return self._origins
-
-    def origin_rels(self, store: Store) -> dict[str, str]:
-        """Each entry's file (rel), by the entry's origin (its path), as this pass knows them."""
-        return self._origins_of(store)
 
     def _has_contents(self, rel: str, record: FileRecord) -> bool:
         content = self.contents.get(rel)
@@ -471,7 +468,7 @@ class _Previous:
     records are loaded when first asked for (the pass changes them only once it is done), and
     not at all for an id the recorded entries' marks do not hold (a new file's)."""
 
-    __slots__ = ("_load", "_load_marks", "_marks", "_records", "_where")
+    __slots__ = ("_load", "_load_marks", "_marks", "_marks_loaded", "_records", "_where")
 
     def __init__(
         self,
@@ -480,15 +477,15 @@ class _Previous:
     ) -> None:
         self._load = load
         self._load_marks = load_marks
-        self._marks: Marks | bool | None = False  # False: not loaded yet
+        self._marks: Marks | None = None
+        self._marks_loaded = False
         self._records: dict[str, FileRecord] | None = None
         self._where: dict[str, tuple[str, int]] = {}
 
     def marks(self) -> Marks | None:
         """The marks of every entry recorded before this pass (`Store.get_marks`)."""
-        if self._marks is False:
-            self._marks = self._load_marks()
-        assert self._marks is not True
+        if not self._marks_loaded:
+            self._marks, self._marks_loaded = self._load_marks(), True
         return self._marks
 
     def records(self) -> dict[str, FileRecord]:
