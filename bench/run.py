@@ -203,6 +203,12 @@ def _new_article(folder: Path, kind: str, n: int, year: int) -> None:
     )
 
 
+def _cron(site: Path, output: Path, state: Path) -> list[str]:
+    """`feedkit run --once` over the site's configuration, as cron would start it."""
+    places = ["--config", str(site), "--output", str(output), "--state", str(state)]
+    return [*FEEDKIT, "run", "--once", "-q", *places]
+
+
 def bench_daemon(
     work: Path, size: int, runs: int, scale: float = 1.0, *, source: Path | None = None
 ) -> list[Row]:
@@ -247,8 +253,7 @@ def bench_daemon(
             _new_article(site / "articles", "new", n, 2030)
             times.append(one_pass())
     # The same folder from cron: a fresh process each time, records read back from the store
-    cron = [*FEEDKIT, "run", "--once", "-q", "--config", str(site)]
-    cron += ["--output", str(site / "output"), "--state", str(site / "state.db")]
+    cron = _cron(site, site / "output", site / "state.db")
     timed_process(cron)  # (publishes what the last pass left)
     cron_wall, cron_rss = median_of(runs, lambda: timed_process(cron))
     added = itertools.count()
@@ -260,8 +265,7 @@ def bench_daemon(
     new_wall, new_rss = median_of(runs, cron_with_a_new_file)
     # A first run from cron (no state yet): many files to read, so on every core
     first_state, first_output = site / "first-state.db", site / "first-output"
-    first_run = [*FEEDKIT, "run", "--once", "-q", "--config", str(site)]
-    first_run += ["--output", str(first_output), "--state", str(first_state)]
+    first_run = _cron(site, first_output, first_state)
 
     def cron_first_run() -> tuple[float, float]:
         for end in ("", "-wal", "-shm"):
